@@ -1,0 +1,121 @@
+//! Who is calling: resolved once per request from what the platform in front of us vouches for
+//! (the API Gateway authorizer context in Lambda) or from the configured local principal.
+//! Tool arguments never name a principal; collections are owned by this value alone.
+
+use lambda_http::request::RequestContext;
+use serde::Serialize;
+
+use crate::config::Config;
+
+/// How the principal was established; recorded in the audit line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalSource {
+    /// JWT authorizer: the token's `sub` (or Cognito `client_id` for machine clients).
+    Jwt,
+    /// IAM-authorized route: the signing principal's ARN.
+    Iam,
+    /// Lambda authorizer: its `principalId`.
+    LambdaAuthorizer,
+    /// The configured local principal (local stages, stdio).
+    Local,
+    /// Nobody vouched for the caller.
+    Anonymous,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub principal: Option<String>,
+    pub source: PrincipalSource,
+    /// Lambda's aws_request_id when there is one, else a generated id.
+    pub request_id: String,
+    /// Scopes granted by the authorizer (JWT); empty when none were presented.
+    pub scopes: Vec<String>,
+}
+
+impl Caller {
+    /// The caller of a request that carries no platform identity (stdio, local `serve`).
+    pub fn local(config: &Config) -> Caller {
+        let principal = config.local_principal.clone();
+        Caller {
+            source: if principal.is_some() {
+                PrincipalSource::Local
+            } else {
+                PrincipalSource::Anonymous
+            },
+            principal,
+            request_id: uuid::Uuid::new_v4().to_string(),
+            scopes: Vec::new(),
+        }
+    }
+
+    /// Resolve the caller from the HTTP request's extensions (set by lambda_http in Lambda).
+    pub fn from_extensions(extensions: &http::Extensions, config: &Config) -> Caller {
+        let mut caller = Caller::local(config);
+        if let Some(ctx) = extensions.get::<lambda_runtime::Context>() {
+            caller.request_id = ctx.request_id.clone();
+        }
+        if let Some((principal, source, scopes)) = extensions
+            .get::<RequestContext>()
+            .and_then(authorizer_identity)
+        {
+            caller.principal = Some(principal);
+            caller.source = source;
+            caller.scopes = scopes;
+        }
+        caller
+    }
+}
+
+fn non_empty(value: Option<&String>) -> Option<String> {
+    value
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn authorizer_identity(ctx: &RequestContext) -> Option<(String, PrincipalSource, Vec<String>)> {
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
+
+    fn from_authorizer(
+        auth: &ApiGatewayRequestAuthorizer,
+    ) -> Option<(String, PrincipalSource, Vec<String>)> {
+        if let Some(jwt) = &auth.jwt {
+            let principal =
+                non_empty(jwt.claims.get("sub")).or_else(|| non_empty(jwt.claims.get("client_id")));
+            if let Some(principal) = principal {
+                let mut scopes = jwt.scopes.clone().unwrap_or_default();
+                if scopes.is_empty()
+                    && let Some(scope) = jwt.claims.get("scope")
+                {
+                    scopes = scope.split_whitespace().map(str::to_owned).collect();
+                }
+                return Some((principal, PrincipalSource::Jwt, scopes));
+            }
+        }
+        if let Some(arn) = auth
+            .iam
+            .as_ref()
+            .and_then(|iam| non_empty(iam.user_arn.as_ref()))
+        {
+            return Some((arn, PrincipalSource::Iam, Vec::new()));
+        }
+        let principal_id = auth
+            .fields
+            .get("principalId")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        principal_id
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| (p, PrincipalSource::LambdaAuthorizer, Vec::new()))
+    }
+
+    match ctx {
+        RequestContext::ApiGatewayV2(v2) => v2.authorizer.as_ref().and_then(from_authorizer),
+        RequestContext::ApiGatewayV1(v1) => from_authorizer(&v1.authorizer).or_else(|| {
+            non_empty(v1.identity.user_arn.as_ref())
+                .map(|arn| (arn, PrincipalSource::Iam, Vec::new()))
+        }),
+        _ => None,
+    }
+}

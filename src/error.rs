@@ -1,0 +1,136 @@
+//! Tool failures, typed, and the one place they become what the model reads.
+//!
+//! Everything here is a *tool result* with `isError: true`: the model can act on it (fix an
+//! argument, wait, ask for another tool). Protocol faults (unknown tool, malformed JSON-RPC) are
+//! JSON-RPC errors and are decided in `server.rs` / `http.rs`, never here.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::backend::BackendError;
+
+/// The audit outcome of a tool call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    InvalidInput,
+    NotFound,
+    BackendError,
+    RateLimited,
+    Denied,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// One argument is wrong; the message says what is allowed.
+    #[error("invalid argument `{field}`: {message}")]
+    InvalidArgument {
+        field: &'static str,
+        message: String,
+    },
+    /// The arguments object does not fit the tool's schema (unknown field, wrong type).
+    #[error("invalid arguments: {0}")]
+    InvalidArguments(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("mutations are disabled in this deployment (ALLOW_MUTATIONS=false)")]
+    MutationsDisabled,
+    #[error("tool {0} is disabled in this deployment")]
+    ToolDisabled(String),
+    #[error("this tool needs an authenticated caller; call it through an authenticated route")]
+    NoPrincipal,
+    #[error("rate limit reached for {tool}: retry in {} seconds", retry_after.as_secs().max(1))]
+    RateLimited {
+        tool: &'static str,
+        retry_after: Duration,
+    },
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl ToolError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> ToolError {
+        ToolError::InvalidArgument {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            ToolError::InvalidArgument { .. } | ToolError::InvalidArguments(_) => {
+                Outcome::InvalidInput
+            }
+            ToolError::NotFound(_) => Outcome::NotFound,
+            ToolError::MutationsDisabled | ToolError::ToolDisabled(_) | ToolError::NoPrincipal => {
+                Outcome::Denied
+            }
+            ToolError::RateLimited { .. } => Outcome::RateLimited,
+            ToolError::Backend(_) => Outcome::BackendError,
+        }
+    }
+
+    /// The text the model reads: what went wrong and what to do, no internal detail.
+    pub fn client_message(&self) -> String {
+        match self {
+            ToolError::Backend(e) => match e {
+                BackendError::Timeout(_) => {
+                    "the company platform did not answer in time; nothing was changed, retry in a few seconds".into()
+                }
+                BackendError::Throttled => {
+                    "the company platform is busy (throttled); nothing was changed, retry in a few seconds".into()
+                }
+                BackendError::Unavailable(_) | BackendError::Malformed(_) => {
+                    "the company platform is temporarily unavailable; retry later".into()
+                }
+                BackendError::Unauthorized => {
+                    "the server could not authenticate to the company platform; retry later or contact the operator"
+                        .into()
+                }
+                BackendError::Graphql(_) => "the company platform could not complete this request; retry later".into(),
+            },
+            other => other.to_string(),
+        }
+    }
+}
+
+/// serde's messages can quote the offending value; keep what the model reads (and what we log)
+/// short even when an argument is 1 MiB.
+pub fn truncate_for_message(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_messages_carry_no_internal_detail() {
+        let e = ToolError::Backend(BackendError::Graphql(
+            "resolver xyz failed at line 3: secret=abc".into(),
+        ));
+        assert!(!e.client_message().contains("xyz"));
+        assert_eq!(e.outcome(), Outcome::BackendError);
+    }
+
+    #[test]
+    fn rate_limit_message_names_the_wait() {
+        let e = ToolError::RateLimited {
+            tool: "ai_search",
+            retry_after: Duration::from_secs(42),
+        };
+        assert!(e.client_message().contains("42 seconds"));
+        assert_eq!(e.outcome(), Outcome::RateLimited);
+    }
+
+    #[test]
+    fn truncation_is_char_safe() {
+        assert_eq!(truncate_for_message("ääää", 2), "ää…");
+        assert_eq!(truncate_for_message("ab", 5), "ab");
+    }
+}

@@ -1,0 +1,205 @@
+//! The stateless Streamable HTTP app shared by Lambda and `serve`: rmcp's service does the
+//! protocol (both eras, header checks, Host/Origin, 405/406/415/413); the guard in front of it
+//! turns the few answers MCP clients expect as JSON-RPC into JSON-RPC.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::{Value, json};
+
+use crate::server::{AppState, McpServer};
+
+/// The HTTP app: the MCP endpoint at the configured path, plus `/health`.
+pub fn app(state: Arc<AppState>) -> Router {
+    let config = &state.config;
+    let mut http = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None)
+        .with_max_request_body_bytes(config.max_body_bytes)
+        .with_allowed_origins(config.allowed_origins.clone())
+        // An Origin that is not listed is refused even when the list is empty (the spec's MUST).
+        .enforce_origin_validation();
+    http = if config.allowed_hosts.is_empty() {
+        http.disable_allowed_hosts()
+    } else {
+        http.with_allowed_hosts(config.allowed_hosts.clone())
+    };
+    let max_body = config.max_body_bytes;
+    let path = config.mcp_path.clone();
+    let service = StreamableHttpService::new(
+        move || Ok(McpServer::new(state.clone())),
+        Arc::new(NeverSessionManager::default()),
+        http,
+    );
+    Router::new()
+        .route_service(&path, service)
+        .layer(middleware::from_fn_with_state(max_body, guard))
+        .route("/health", get(health))
+}
+
+async fn health() -> impl IntoResponse {
+    axum::Json(json!({"status": "ok"}))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// We always answer with JSON, so a client that accepts JSON (or anything, or says nothing,
+/// as curl does) is served; only an explicit refusal of JSON is left to rmcp's 406.
+fn normalise_accept(headers: &mut HeaderMap) {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let takes_json =
+        accept.is_empty() || accept.contains("application/json") || accept.contains("*/*");
+    if takes_json && !accept.contains("text/event-stream") {
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/json, text/event-stream"),
+        );
+    }
+}
+
+async fn guard(State(max_body): State<usize>, request: Request, next: Next) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    normalise_accept(&mut parts.headers);
+    let json_body = is_json(&parts.headers);
+    let bytes = match axum::body::to_bytes(body, max_body).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body is larger than {max_body} bytes"),
+            )
+                .into_response();
+        }
+    };
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes.clone())))
+        .await;
+    match response.status() {
+        // rmcp answers 415 when the body is JSON-typed but not a JSON-RPC message it can read.
+        StatusCode::UNSUPPORTED_MEDIA_TYPE if json_body => jsonrpc_fault(&bytes).into_response(),
+        // A stateless server has no request outstanding; a client's response is simply accepted.
+        StatusCode::BAD_REQUEST if is_jsonrpc_response(&bytes) => {
+            StatusCode::ACCEPTED.into_response()
+        }
+        _ => response.map(Body::new),
+    }
+}
+
+fn is_jsonrpc_response(bytes: &Bytes) -> bool {
+    serde_json::from_slice::<Value>(bytes).is_ok_and(|v| {
+        v.get("method").is_none()
+            && v.get("id").is_some()
+            && (v.get("result").is_some() || v.get("error").is_some())
+    })
+}
+
+/// The JSON-RPC error for a body rmcp could not read: -32700 if it is not JSON at all, -32600
+/// if it is not one JSON-RPC message, -32602 if a known method has unreadable params.
+fn jsonrpc_fault(bytes: &Bytes) -> (StatusCode, axum::Json<Value>) {
+    let (code, message, id) = match serde_json::from_slice::<Value>(bytes) {
+        Err(_) => (
+            -32700,
+            "Parse error: the body is not valid JSON".to_owned(),
+            Value::Null,
+        ),
+        Ok(Value::Array(_)) => (
+            -32600,
+            "Invalid Request: batches are not supported; send one JSON-RPC message per request"
+                .to_owned(),
+            Value::Null,
+        ),
+        Ok(Value::Object(obj)) => {
+            let id = obj
+                .get("id")
+                .filter(|id| id.is_string() || id.is_number())
+                .cloned()
+                .unwrap_or(Value::Null);
+            match (
+                obj.get("jsonrpc").and_then(Value::as_str),
+                obj.get("method"),
+            ) {
+                (Some("2.0"), Some(Value::String(method))) => (
+                    -32602,
+                    format!(
+                        "Invalid params for {}",
+                        crate::error::truncate_for_message(method, 64)
+                    ),
+                    id,
+                ),
+                (Some("2.0"), _) => (
+                    -32600,
+                    "Invalid Request: not a JSON-RPC request, notification or response".to_owned(),
+                    id,
+                ),
+                _ => (
+                    -32600,
+                    "Invalid Request: jsonrpc must be \"2.0\"".to_owned(),
+                    id,
+                ),
+            }
+        }
+        Ok(_) => (
+            -32600,
+            "Invalid Request: a JSON-RPC message is a JSON object".to_owned(),
+            Value::Null,
+        ),
+    };
+    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
+    (StatusCode::BAD_REQUEST, axum::Json(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(body: &str) -> i64 {
+        jsonrpc_fault(&Bytes::from(body.to_owned())).1.0["error"]["code"]
+            .as_i64()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn faults_are_classified() {
+        assert_eq!(code("{not json"), -32700);
+        assert_eq!(code("[]"), -32600);
+        assert_eq!(code("42"), -32600);
+        assert_eq!(code(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#), -32600);
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":7}"#),
+            -32602
+        );
+    }
+
+    #[test]
+    fn accept_is_normalised_only_when_json_is_acceptable() {
+        let mut h = HeaderMap::new();
+        normalise_accept(&mut h);
+        assert_eq!(h[header::ACCEPT], "application/json, text/event-stream");
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_static("text/html"));
+        normalise_accept(&mut h);
+        assert_eq!(h[header::ACCEPT], "text/html");
+    }
+}

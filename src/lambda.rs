@@ -1,0 +1,55 @@
+//! Lambda entry: API Gateway (REST v1, HTTP API v2), function URL and ALB events arrive through
+//! lambda_http as ordinary HTTP requests and go to the same app as `serve`.
+
+use axum::Router;
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt, service_fn};
+use tower::ServiceExt;
+
+/// REST APIs and named HTTP API stages put the stage in front of the path (`/prod/mcp`); the app
+/// routes the path the client meant.
+pub fn strip_stage(mut request: Request) -> Request {
+    let stage = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.stage.clone(),
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),
+        _ => None,
+    };
+    let Some(stage) = stage.filter(|s| s != "$default" && !s.is_empty()) else {
+        return request;
+    };
+    let prefix = format!("/{stage}/");
+    let uri = request.uri();
+    if let Some(rest) = uri
+        .path()
+        .strip_prefix(&prefix[..prefix.len() - 1])
+        .filter(|r| r.starts_with('/'))
+    {
+        let path_and_query = match uri.query() {
+            Some(q) => format!("{rest}?{q}"),
+            None => rest.to_owned(),
+        };
+        let mut parts = uri.clone().into_parts();
+        if let Ok(pq) = path_and_query.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(new_uri) = http::Uri::from_parts(parts) {
+                *request.uri_mut() = new_uri;
+            }
+        }
+    }
+    request
+}
+
+/// Serve Lambda invocations until the runtime stops us.
+pub async fn run(app: Router) -> Result<(), lambda_http::Error> {
+    lambda_http::run(service_fn(move |request: Request| {
+        let app = app.clone();
+        async move {
+            let response = app
+                .oneshot(strip_stage(request))
+                .await
+                .unwrap_or_else(|never| match never {});
+            Ok::<_, lambda_http::Error>(response)
+        }
+    }))
+    .await
+}

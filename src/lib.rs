@@ -1,0 +1,69 @@
+//! # b2b-mcp
+//!
+//! A stateless MCP server for the B2B company-intelligence platform: nine narrowly scoped tools
+//! over the platform's GraphQL API, served on AWS Lambda, over plain HTTP and over stdio.
+//!
+//! # Layout
+//! - [`config`]: settings from an injectable lookup, validated once at start.
+//! - [`caller`]: who is calling, from the API Gateway authorizer context or the local principal.
+//! - [`http`]: the stateless Streamable HTTP app (rmcp's service plus a thin guard), `/health`.
+//! - [`lambda`]: lambda_http entry (stage prefix handling), same app as `serve`.
+//! - [`server`]: the MCP handler: tools, resources, prompts, discovery; audit and error mapping.
+//! - [`registry`]: which tools this deployment offers (mutations flag, disabled list).
+//! - `tools`: one file per tool, shared argument rules and normalisers.
+//! - [`resources`], [`prompts`]: the two resources and two prompts.
+//! - [`backend`]: the `GraphqlBackend` seam, the GraphQL documents, the in-memory backend.
+//! - [`audit`]: the per-call audit record and where it is written.
+//! - [`ratelimit`]: per-caller call limits.
+//! - [`error`]: tool errors and the one mapping to what the model reads.
+
+pub mod audit;
+pub mod backend;
+pub mod caller;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod lambda;
+pub mod prompts;
+pub mod ratelimit;
+pub mod registry;
+pub mod resources;
+pub mod server;
+pub(crate) mod tools;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use config::{Config, Mode};
+pub use http::app;
+pub use server::{AppState, McpServer};
+
+use audit::AuditSink;
+use backend::GraphqlBackend;
+use ratelimit::LocalRateLimiter;
+use registry::Registry;
+
+/// Build the process-wide state once (Lambda init, `serve` start, a test).
+pub fn build_state(
+    config: Config,
+    backend: Arc<dyn GraphqlBackend>,
+    audit: Arc<dyn AuditSink>,
+) -> Arc<AppState> {
+    let registry = Registry::from_config(&config);
+    let limiter = LocalRateLimiter::new(
+        [("ai_search".to_owned(), config.ai_search_per_minute)],
+        Duration::from_secs(60),
+    );
+    Arc::new(AppState {
+        config,
+        registry,
+        backend,
+        limiter: Arc::new(limiter),
+        audit,
+    })
+}
+
+/// Names of the tools this deployment lists, in order.
+pub fn listed_tools(state: &AppState) -> Vec<&'static str> {
+    state.registry.tools().iter().map(|t| t.name).collect()
+}

@@ -1,0 +1,122 @@
+//! One binary, three ways in: Lambda (when `AWS_LAMBDA_RUNTIME_API` is set), `serve` (HTTP on a
+//! local address) and `stdio` (newline-delimited JSON-RPC for desktop clients).
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use b2b_mcp::audit::JsonLineSink;
+use b2b_mcp::backend::memory::MemoryBackend;
+use b2b_mcp::{Config, McpServer, Mode, app, build_state, listed_tools, prompts, resources};
+use rmcp::ServiceExt;
+use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "usage: b2b-mcp [serve [--bind HOST:PORT] | stdio]\n\
+    In AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves Lambda events.\n\
+    Settings come from the environment: STAGE, ALLOW_MUTATIONS, DISABLED_TOOLS, MCP_PATH, BIND, ALLOWED_HOSTS,\n\
+    ALLOWED_ORIGINS, LOCAL_PRINCIPAL, APPSYNC_AUTH, AI_SEARCH_PER_MINUTE, LOG_LEVEL.";
+
+fn mode_from_args(args: &[String]) -> anyhow::Result<(Mode, Option<String>)> {
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return Ok((Mode::Lambda, None));
+    }
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] | ["serve"] => Ok((Mode::Serve, None)),
+        ["serve", "--bind", addr] => Ok((Mode::Serve, Some((*addr).to_owned()))),
+        ["stdio"] => Ok((Mode::Stdio, None)),
+        ["--help" | "-h" | "help"] => {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        _ => bail!("{USAGE}"),
+    }
+}
+
+fn init_logging(mode: Mode) {
+    let filter = EnvFilter::try_from_env("LOG_LEVEL")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_env_filter(filter);
+    // In stdio mode stdout is the protocol channel: logs must go elsewhere.
+    match mode {
+        Mode::Stdio => builder.with_writer(std::io::stderr).init(),
+        Mode::Lambda | Mode::Serve => builder.with_writer(std::io::stdout).init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mode, bind) = mode_from_args(&args)?;
+    init_logging(mode);
+
+    let mut config =
+        Config::from_lookup(mode, |name| std::env::var(name).ok()).context("configuration")?;
+    if let Some(bind) = bind {
+        config.bind = bind
+            .parse()
+            .with_context(|| format!("--bind {bind}: expected HOST:PORT"))?;
+    }
+    if std::env::var_os("APPSYNC_URL").is_some() {
+        bail!(
+            "APPSYNC_URL is set, but this build has no AppSync client: unset it to use the built-in sample data"
+        );
+    }
+    let backend = Arc::new(MemoryBackend::new());
+    let sink = match mode {
+        Mode::Stdio => JsonLineSink::Stderr,
+        Mode::Lambda | Mode::Serve => JsonLineSink::Stdout,
+    };
+    let state = build_state(config, backend, Arc::new(sink));
+    let c = &state.config;
+    tracing::info!(
+        stage = %c.stage,
+        mode = ?mode,
+        appsync_auth = c.appsync_auth.as_str(),
+        backend = "sample",
+        mutations = if c.allow_mutations { "on" } else { "off" },
+        tools = listed_tools(&state).len(),
+        resources = resources::list().len() + resources::templates().len(),
+        prompts = prompts::list().len(),
+        "configuration"
+    );
+
+    match mode {
+        Mode::Lambda => lambda_run(app(state)).await,
+        Mode::Serve => {
+            let listener = tokio::net::TcpListener::bind(state.config.bind)
+                .await
+                .with_context(|| format!("binding {}", state.config.bind))?;
+            let url = format!("http://{}{}", listener.local_addr()?, state.config.mcp_path);
+            tracing::info!(%url, "serving MCP over HTTP");
+            axum::serve(listener, app(state))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .context("HTTP server")
+        }
+        Mode::Stdio => {
+            let service = McpServer::new(state)
+                .serve(rmcp::transport::stdio())
+                .await
+                .context("stdio handshake")?;
+            service.waiting().await.context("stdio session")?;
+            Ok(())
+        }
+    }
+}
+
+async fn lambda_run(app: axum::Router) -> anyhow::Result<()> {
+    b2b_mcp::lambda::run(app)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))
+}

@@ -1,0 +1,101 @@
+//! Per-caller, per-tool call limits. This in-memory limiter holds per Lambda instance only; a
+//! shared table replaces it where limits must hold across instances.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub trait RateLimiter: Send + Sync {
+    /// Count one call; `Err(wait)` when the caller must wait before calling this tool again.
+    fn check(&self, principal: &str, tool: &str) -> Result<(), Duration>;
+}
+
+/// Sliding log: exact over the window, memory bounded by calls in the last window.
+pub struct LocalRateLimiter {
+    limits: HashMap<String, u32>,
+    window: Duration,
+    calls: Mutex<HashMap<(String, String), VecDeque<Instant>>>,
+}
+
+impl LocalRateLimiter {
+    pub fn new(
+        limits: impl IntoIterator<Item = (String, u32)>,
+        window: Duration,
+    ) -> LocalRateLimiter {
+        LocalRateLimiter {
+            limits: limits.into_iter().collect(),
+            window,
+            calls: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn check_at(&self, principal: &str, tool: &str, now: Instant) -> Result<(), Duration> {
+        let Some(&limit) = self.limits.get(tool) else {
+            return Ok(());
+        };
+        // A poisoned lock only means another request panicked mid-update; the log is still usable.
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        let log = calls
+            .entry((principal.to_owned(), tool.to_owned()))
+            .or_default();
+        while log
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            log.pop_front();
+        }
+        if log.len() >= limit as usize {
+            let oldest = log.front().copied().unwrap_or(now);
+            return Err(self.window.saturating_sub(now.duration_since(oldest)));
+        }
+        log.push_back(now);
+        Ok(())
+    }
+}
+
+impl RateLimiter for LocalRateLimiter {
+    fn check(&self, principal: &str, tool: &str) -> Result<(), Duration> {
+        self.check_at(principal, tool, Instant::now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter() -> LocalRateLimiter {
+        LocalRateLimiter::new([("ai_search".to_owned(), 5)], Duration::from_secs(60))
+    }
+
+    #[test]
+    fn sixth_call_in_a_minute_is_refused_with_the_wait() {
+        let l = limiter();
+        let t0 = Instant::now();
+        for i in 0..5 {
+            assert!(
+                l.check_at("alice", "ai_search", t0 + Duration::from_secs(i))
+                    .is_ok()
+            );
+        }
+        let wait = l
+            .check_at("alice", "ai_search", t0 + Duration::from_secs(10))
+            .unwrap_err();
+        assert_eq!(wait, Duration::from_secs(50));
+        assert!(
+            l.check_at("alice", "ai_search", t0 + Duration::from_secs(60))
+                .is_ok(),
+            "oldest call left the window"
+        );
+    }
+
+    #[test]
+    fn callers_and_unlimited_tools_are_independent() {
+        let l = limiter();
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            assert!(l.check_at("alice", "ai_search", t0).is_ok());
+        }
+        assert!(l.check_at("bob", "ai_search", t0).is_ok());
+        assert!(l.check_at("alice", "search_companies", t0).is_ok());
+    }
+}

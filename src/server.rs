@@ -1,0 +1,273 @@
+//! The MCP handler: one per request (stateless), built from the shared [`AppState`]. It lists
+//! and dispatches tools, resources and prompts, and is the single place where a tool's result
+//! or error becomes an MCP answer and an audit record.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rmcp::model::{
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+    DiscoverResult, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+
+use crate::audit::{AuditRecord, AuditSink, Decision};
+use crate::backend::GraphqlBackend;
+use crate::caller::Caller;
+use crate::config::Config;
+use crate::error::{Outcome, ToolError};
+use crate::ratelimit::RateLimiter;
+use crate::registry::{Lookup, Registry};
+use crate::tools::ToolContext;
+use crate::{prompts, resources};
+
+/// Protocol versions served: 2026-07-28 (stateless) first, then the handshake era.
+const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
+    ProtocolVersion::V_2026_07_28,
+    ProtocolVersion::V_2025_11_25,
+    ProtocolVersion::V_2025_06_18,
+    ProtocolVersion::V_2025_03_26,
+];
+
+/// Lists are the same for every caller of a deployment, so clients and intermediaries may share
+/// them for this long.
+const LIST_TTL_MS: u64 = 5 * 60 * 1000;
+
+const INSTRUCTIONS: &str = "Company intelligence for B2B research. Start with search_companies (filters) or \
+    ai_search (plain language), open a company with get_company, and keep lists with the collection tools. \
+    Ids come from earlier answers; pass cursors back unchanged to page.";
+
+/// Everything a request needs, built once per process (per Lambda cold start).
+pub struct AppState {
+    pub config: Config,
+    pub registry: Registry,
+    pub backend: Arc<dyn GraphqlBackend>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub audit: Arc<dyn AuditSink>,
+}
+
+#[derive(Clone)]
+pub struct McpServer {
+    state: Arc<AppState>,
+}
+
+impl McpServer {
+    pub fn new(state: Arc<AppState>) -> McpServer {
+        McpServer { state }
+    }
+
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {
+        match context.extensions.get::<http::request::Parts>() {
+            Some(parts) => Caller::from_extensions(&parts.extensions, &self.state.config),
+            None => Caller::local(&self.state.config),
+        }
+    }
+
+    /// Run one tool call end to end: look up, check limits, run, answer, audit.
+    pub async fn call(
+        &self,
+        name: &str,
+        arguments: Option<JsonObject>,
+        caller: Caller,
+    ) -> Result<CallToolResult, McpError> {
+        let started = Instant::now();
+        let state = &self.state;
+        let arguments = arguments.unwrap_or_default();
+        let entry = match state.registry.lookup(name) {
+            Lookup::Enabled(entry) => entry,
+            Lookup::Withheld(refusal, kind) => {
+                let record = AuditRecord::new(&caller, &state.config.stage, name, kind)
+                    .with_args(&arguments, &[]);
+                return Ok(self.finish(record, started, 0.0, Err(refusal)));
+            }
+            Lookup::Unknown => {
+                return Err(McpError::invalid_params(
+                    format!(
+                        "unknown tool {:?}; tools/list shows the available tools",
+                        crate::error::truncate_for_message(name, 64)
+                    ),
+                    None,
+                ));
+            }
+        };
+        let record = AuditRecord::new(&caller, &state.config.stage, name, entry.kind)
+            .with_args(&arguments, entry.safe_args);
+        let principal = caller
+            .principal
+            .clone()
+            .unwrap_or_else(|| "anonymous".to_owned());
+        if let Err(retry_after) = state.limiter.check(&principal, name) {
+            return Ok(self.finish(
+                record,
+                started,
+                0.0,
+                Err(ToolError::RateLimited {
+                    tool: entry.name,
+                    retry_after,
+                }),
+            ));
+        }
+        let ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations);
+        let result = entry.invoke(&ctx, arguments).await;
+        Ok(self.finish(record, started, ctx.backend_ms(), result))
+    }
+
+    fn finish(
+        &self,
+        mut record: AuditRecord,
+        started: Instant,
+        backend_ms: f64,
+        result: Result<crate::tools::Called, ToolError>,
+    ) -> CallToolResult {
+        record.backend_ms = backend_ms;
+        let answer = match result {
+            Ok(called) => {
+                record.result_count = Some(called.result_count);
+                let mut answer = CallToolResult::structured(called.structured);
+                answer.content = vec![ContentBlock::text(called.text)];
+                answer
+            }
+            Err(error) => {
+                record.outcome = error.outcome();
+                if record.outcome == Outcome::Denied {
+                    record.decision = Decision::Denied;
+                }
+                if let ToolError::InvalidArgument { field, .. } = &error {
+                    record.invalid_field = Some(field);
+                }
+                if let ToolError::Backend(cause) = &error {
+                    // Full detail for operators; the model gets the short message below.
+                    tracing::warn!(tool = %record.tool, request_id = %record.request_id, error = %cause, "backend call failed");
+                }
+                CallToolResult::error(vec![ContentBlock::text(error.client_message())])
+            }
+        };
+        record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        self.state.audit.emit(&record);
+        answer
+    }
+}
+
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("b2b-mcp", env!("CARGO_PKG_VERSION"))
+                .with_title("B2B company intelligence"),
+        )
+        .with_instructions(INSTRUCTIONS)
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Borrowed(&SUPPORTED_VERSIONS)
+    }
+
+    async fn discover(
+        &self,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<DiscoverResult, McpError> {
+        Ok(
+            DiscoverResult::from_server_info(SUPPORTED_VERSIONS.to_vec(), self.get_info())
+                .with_ttl_ms(LIST_TTL_MS)
+                .with_cache_scope(CacheScope::Public),
+        )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        let tools = self
+            .state
+            .registry
+            .tools()
+            .iter()
+            .map(|e| e.tool.clone())
+            .collect();
+        Ok(ListToolsResult::with_all_items(tools)
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.state
+            .registry
+            .tools()
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.tool.clone())
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let caller = self.caller(&context);
+        self.call(&request.name, request.arguments, caller)
+            .await
+            .map(Into::into)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::with_all_items(resources::list())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(
+            ListResourceTemplatesResult::with_all_items(resources::templates())
+                .with_ttl_ms(LIST_TTL_MS)
+                .with_cache_scope(CacheScope::Public),
+        )
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        resources::read(self.state.backend.clone(), &request.uri)
+            .await
+            .map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(prompts::list())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        prompts::get(&request.name, request.arguments.as_ref()).map(Into::into)
+    }
+}

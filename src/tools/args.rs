@@ -1,0 +1,253 @@
+//! Argument rules shared by several tools: limits, cursors, ids, free text. Each returns the
+//! canonical value or a [`ToolError::InvalidArgument`] that says what is allowed.
+
+use crate::error::ToolError;
+use crate::tools::normalize;
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+const MAX_CURSOR_CHARS: usize = 2048;
+const MAX_ID_CHARS: usize = 128;
+
+/// A page size after the rules: defaulted, and capped rather than refused when too large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub applied: u32,
+    pub capped: bool,
+}
+
+pub fn limit(value: Option<i64>) -> Result<Limit, ToolError> {
+    match value {
+        None => Ok(Limit {
+            applied: DEFAULT_LIMIT,
+            capped: false,
+        }),
+        Some(n) if n < 1 => Err(ToolError::invalid(
+            "limit",
+            format!("must be at least 1 (got {n}); default {DEFAULT_LIMIT}, maximum {MAX_LIMIT}"),
+        )),
+        Some(n) if n > i64::from(MAX_LIMIT) => Ok(Limit {
+            applied: MAX_LIMIT,
+            capped: true,
+        }),
+        Some(n) => Ok(Limit {
+            applied: n as u32,
+            capped: false,
+        }),
+    }
+}
+
+/// An opaque page cursor from a previous answer. Empty counts as absent.
+pub fn cursor(value: Option<String>) -> Result<Option<String>, ToolError> {
+    let Some(value) = value else { return Ok(None) };
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.chars().count() > MAX_CURSOR_CHARS || !value.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ToolError::invalid(
+            "cursor",
+            "not a cursor this server issued; pass next_cursor from a previous answer unchanged, or omit it for the first page",
+        ));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// A platform id: trimmed, 1..=128 characters of letters, digits and `-_.:`.
+pub fn id(field: &'static str, value: &str) -> Result<String, ToolError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ToolError::invalid(
+            field,
+            "is required and must not be empty",
+        ));
+    }
+    let valid = value.chars().count() <= MAX_ID_CHARS
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if !valid {
+        return Err(ToolError::invalid(
+            field,
+            format!(
+                "{:?} is not an id: ids are up to {MAX_ID_CHARS} letters, digits, '-', '_', '.' or ':' (take them from a previous answer)",
+                crate::error::truncate_for_message(value, 60)
+            ),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A list of ids: each checked, duplicates dropped (first occurrence kept), 1..=max after that.
+pub fn id_list(
+    field: &'static str,
+    values: &[String],
+    max: usize,
+) -> Result<Vec<String>, ToolError> {
+    let mut out: Vec<String> = Vec::with_capacity(values.len().min(max));
+    for value in values {
+        let id = id(field, value)?;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    if out.is_empty() {
+        return Err(ToolError::invalid(
+            field,
+            format!("needs at least one id (at most {max})"),
+        ));
+    }
+    if out.len() > max {
+        return Err(ToolError::invalid(
+            field,
+            format!(
+                "has {} distinct ids; at most {max} per call, split the list",
+                out.len()
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Free text: whitespace collapsed, empty counts as missing, longer than `max_chars` is an error.
+pub fn text(
+    field: &'static str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> Result<Option<String>, ToolError> {
+    let Some(value) = normalize::non_empty(value) else {
+        return Ok(None);
+    };
+    let chars = value.chars().count();
+    if chars > max_chars {
+        return Err(ToolError::invalid(
+            field,
+            format!("is {chars} characters long; at most {max_chars} allowed"),
+        ));
+    }
+    Ok(Some(value))
+}
+
+/// Required free text with a length range.
+pub fn required_text(
+    field: &'static str,
+    value: &str,
+    min_chars: usize,
+    max_chars: usize,
+) -> Result<String, ToolError> {
+    let value = text(field, Some(value), max_chars)?
+        .ok_or_else(|| ToolError::invalid(field, "is required and must not be empty"))?;
+    let chars = value.chars().count();
+    if chars < min_chars {
+        return Err(ToolError::invalid(
+            field,
+            format!("is {chars} characters long; at least {min_chars} needed"),
+        ));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(e: ToolError) -> String {
+        e.client_message()
+    }
+
+    #[test]
+    fn limit_defaults_to_20() {
+        assert_eq!(
+            limit(None).ok(),
+            Some(Limit {
+                applied: 20,
+                capped: false
+            })
+        );
+    }
+
+    #[test]
+    fn limit_above_100_is_capped_and_reported() {
+        assert_eq!(
+            limit(Some(101)).ok(),
+            Some(Limit {
+                applied: 100,
+                capped: true
+            })
+        );
+        assert_eq!(
+            limit(Some(i64::MAX)).ok(),
+            Some(Limit {
+                applied: 100,
+                capped: true
+            })
+        );
+        assert_eq!(
+            limit(Some(100)).ok(),
+            Some(Limit {
+                applied: 100,
+                capped: false
+            })
+        );
+    }
+
+    #[test]
+    fn limit_below_1_is_an_error() {
+        for n in [0, -1, i64::MIN] {
+            let m = message(limit(Some(n)).unwrap_err());
+            assert!(m.contains("`limit`") && m.contains("at least 1"), "{m}");
+        }
+    }
+
+    #[test]
+    fn blank_cursor_is_absent_and_odd_cursor_is_refused() {
+        assert_eq!(cursor(Some("   ".into())).ok(), Some(None));
+        assert_eq!(
+            cursor(Some(" abc== ".into())).ok(),
+            Some(Some("abc==".into()))
+        );
+        assert!(cursor(Some("a b".into())).is_err());
+        assert!(cursor(Some("x".repeat(3000))).is_err());
+    }
+
+    #[test]
+    fn ids_reject_graphql_and_spaces() {
+        assert!(id("id", "c_123").is_ok());
+        assert!(id("id", "  ").is_err());
+        assert!(id("id", "1) { __schema").is_err());
+        assert!(id("id", &"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn id_list_dedupes_keeping_order_and_checks_bounds() {
+        let ids: Vec<String> = ["b", "a", "b", " a "]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            id_list("ids", &ids, 50).ok(),
+            Some(vec!["b".to_string(), "a".to_string()])
+        );
+        assert!(id_list("ids", &[], 50).is_err());
+        let many: Vec<String> = (0..51).map(|i| format!("c{i}")).collect();
+        let m = message(id_list("ids", &many, 50).unwrap_err());
+        assert!(m.contains("at most 50"), "{m}");
+        let dup_heavy: Vec<String> = (0..120).map(|i| format!("c{}", i % 50)).collect();
+        assert_eq!(
+            id_list("ids", &dup_heavy, 50).map(|v| v.len()).ok(),
+            Some(50)
+        );
+    }
+
+    #[test]
+    fn text_is_collapsed_and_bounded() {
+        assert_eq!(
+            text("q", Some("  a \n\t b "), 10).ok(),
+            Some(Some("a b".into()))
+        );
+        assert_eq!(text("q", Some(" \n "), 10).ok(), Some(None));
+        assert!(text("q", Some(&"x".repeat(11)), 10).is_err());
+        assert!(required_text("name", "  ", 1, 100).is_err());
+        assert!(required_text("query", "ab", 3, 500).is_err());
+    }
+}

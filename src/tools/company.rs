@@ -1,0 +1,128 @@
+//! Companies as the platform sends them (camelCase GraphQL objects) and as the model gets them
+//! (flat snake_case records with bounded text).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+const DESCRIPTION_SUMMARY_CHARS: usize = 300;
+
+/// A company object from the GraphQL API; fields absent from a selection stay `None`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyNode {
+    pub id: String,
+    pub name: String,
+    pub legal_name: Option<String>,
+    pub domain: Option<String>,
+    pub website: Option<String>,
+    pub description: Option<String>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub employees: Option<i64>,
+    pub employee_range: Option<String>,
+    pub revenue_range: Option<String>,
+    pub founded_year: Option<i32>,
+    pub technologies: Option<Vec<String>>,
+    pub linkedin_url: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// One company in a list: enough to pick it, with the description cut to 300 characters.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct CompanySummary {
+    /// Platform id; pass it to get_company, get_companies_batch or add_to_collection.
+    pub id: String,
+    pub name: String,
+    pub domain: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub industry: Option<String>,
+    /// Number of employees.
+    pub employees: Option<i64>,
+    pub founded_year: Option<i32>,
+    /// At most 300 characters; get_company returns the full text.
+    pub description: Option<String>,
+}
+
+impl From<CompanyNode> for CompanySummary {
+    fn from(c: CompanyNode) -> Self {
+        CompanySummary {
+            id: c.id,
+            name: c.name,
+            domain: c.domain,
+            country: c.country,
+            city: c.city,
+            industry: c.industry,
+            employees: c.employees,
+            founded_year: c.founded_year,
+            description: c.description.map(|d| cut(&d, DESCRIPTION_SUMMARY_CHARS)),
+        }
+    }
+}
+
+impl CompanySummary {
+    /// One line for text renderings: "Acme GmbH (acme.de), DE, Software, 120 employees [id c_1]".
+    pub fn line(&self) -> String {
+        let mut parts = vec![self.name.clone()];
+        if let Some(d) = &self.domain {
+            parts[0] = format!("{} ({d})", self.name);
+        }
+        parts.extend(self.country.clone());
+        parts.extend(self.industry.clone());
+        if let Some(n) = self.employees {
+            parts.push(format!("{n} employees"));
+        }
+        format!("{} [id {}]", parts.join(", "), self.id)
+    }
+}
+
+/// Cut `text` to at most `max` characters, marking the cut with "…".
+pub fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max.saturating_sub(1)) {
+        Some((at, _)) if text.chars().count() > max => format!("{}…", text[..at].trim_end()),
+        _ => text.to_owned(),
+    }
+}
+
+/// Render a list of summaries as numbered lines under a heading.
+pub fn render_list(
+    heading: &str,
+    companies: &[CompanySummary],
+    next_cursor: Option<&str>,
+) -> String {
+    let mut out = format!("{heading}: {} companies", companies.len());
+    for (i, c) in companies.iter().enumerate() {
+        out.push_str(&format!("\n{}. {}", i + 1, c.line()));
+    }
+    if let Some(cursor) = next_cursor {
+        out.push_str(&format!("\nMore results: pass cursor \"{cursor}\"."));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_description_is_cut_to_300_chars() {
+        let node = CompanyNode {
+            id: "c1".into(),
+            name: "Acme".into(),
+            description: Some("é".repeat(1000)),
+            ..Default::default()
+        };
+        let s = CompanySummary::from(node);
+        assert_eq!(s.description.map(|d| d.chars().count()), Some(300));
+    }
+
+    #[test]
+    fn short_text_is_unchanged() {
+        assert_eq!(cut("short", 300), "short");
+        assert_eq!(cut("abcdef", 6), "abcdef");
+        assert_eq!(cut("abcdefg", 6), "abcde…");
+    }
+}

@@ -1,0 +1,87 @@
+//! create_collection (mutation): a new, empty collection owned by the caller.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::list_collections::{Collection, CollectionNode};
+use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use crate::backend::operations::CREATE_COLLECTION;
+use crate::error::ToolError;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Collection name, 1 to 100 characters.
+    pub name: String,
+    /// What the collection is for, at most 500 characters.
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Input<'a> {
+    owner_id: &'a str,
+    name: String,
+    description: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Variables<'a> {
+    input: Input<'a>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Data {
+    create_collection: CollectionNode,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Output {
+    pub collection: Collection,
+}
+
+impl ToolOutput for Output {
+    fn summary(&self) -> String {
+        format!(
+            "Created collection \"{}\" [id {}]",
+            self.collection.name, self.collection.id
+        )
+    }
+    fn result_count(&self) -> usize {
+        1
+    }
+}
+
+pub struct CreateCollection;
+
+impl ToolDef for CreateCollection {
+    const NAME: &'static str = "create_collection";
+    const TITLE: &'static str = "Create collection";
+    const DESCRIPTION: &'static str = "Create a new, empty collection of companies owned by you. \
+        Returns its id for add_to_collection.";
+    const KIND: ToolKind = ToolKind::Mutation;
+    // Each call creates another collection.
+    const IDEMPOTENT: bool = false;
+    const SAFE_ARGS: &'static [&'static str] = &[];
+    type Params = Params;
+    type Output = Output;
+
+    async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
+        ctx.require_mutations()?;
+        let name = args::required_text("name", &params.name, 1, 100)?;
+        let description = args::text("description", params.description.as_deref(), 500)?;
+        let owner_id = ctx.owner()?;
+        let vars = Variables {
+            input: Input {
+                owner_id,
+                name,
+                description,
+            },
+        };
+        let data: Data = ctx.call(&CREATE_COLLECTION, &vars).await?;
+        Ok(Output {
+            collection: Collection::from(data.create_collection),
+        })
+    }
+}

@@ -1,0 +1,210 @@
+//! The nine tools. Each file holds one tool: its arguments (the public contract, a doc comment
+//! per field because the model reads them), validation, the GraphQL call and the flat output.
+//! A tool knows nothing of MCP transports, HTTP or Lambda: it gets a [`ToolContext`] and typed
+//! arguments and returns a typed output or a [`ToolError`].
+
+pub(crate) mod args;
+pub(crate) mod company;
+pub(crate) mod normalize;
+
+pub(crate) mod add_to_collection;
+pub(crate) mod ai_search;
+pub(crate) mod create_collection;
+pub(crate) mod get_collection_items;
+pub(crate) mod get_companies_batch;
+pub(crate) mod get_company;
+pub(crate) mod list_collections;
+pub(crate) mod request_email_discovery;
+pub(crate) mod search_companies;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use rmcp::handler::server::common::{schema_for_output, schema_for_type};
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use crate::backend::{self, GraphqlBackend, Operation};
+use crate::caller::Caller;
+use crate::error::{ToolError, truncate_for_message};
+
+/// Every tool this server knows, in the order they are listed.
+pub const ALL_TOOL_NAMES: [&str; 9] = [
+    search_companies::SearchCompanies::NAME,
+    get_company::GetCompany::NAME,
+    get_companies_batch::GetCompaniesBatch::NAME,
+    ai_search::AiSearch::NAME,
+    list_collections::ListCollections::NAME,
+    get_collection_items::GetCollectionItems::NAME,
+    create_collection::CreateCollection::NAME,
+    add_to_collection::AddToCollection::NAME,
+    request_email_discovery::RequestEmailDiscovery::NAME,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolKind {
+    Read,
+    Mutation,
+}
+
+/// What a tool may use while it runs.
+pub struct ToolContext {
+    pub backend: Arc<dyn GraphqlBackend>,
+    pub caller: Caller,
+    pub allow_mutations: bool,
+    backend_micros: AtomicU64,
+}
+
+impl ToolContext {
+    pub fn new(
+        backend: Arc<dyn GraphqlBackend>,
+        caller: Caller,
+        allow_mutations: bool,
+    ) -> ToolContext {
+        ToolContext {
+            backend,
+            caller,
+            allow_mutations,
+            backend_micros: AtomicU64::new(0),
+        }
+    }
+
+    /// Send one operation; the time spent is added to the call's `backend_ms`.
+    pub async fn call<V: Serialize, D: DeserializeOwned>(
+        &self,
+        operation: &Operation,
+        variables: &V,
+    ) -> Result<D, ToolError> {
+        let started = Instant::now();
+        let result = backend::call(self.backend.as_ref(), operation, variables).await;
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.backend_micros.fetch_add(micros, Ordering::Relaxed);
+        Ok(result?)
+    }
+
+    pub fn backend_ms(&self) -> f64 {
+        self.backend_micros.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+
+    /// The owner of the caller's collections: the authenticated principal, never an argument.
+    pub fn owner(&self) -> Result<&str, ToolError> {
+        self.caller
+            .principal
+            .as_deref()
+            .ok_or(ToolError::NoPrincipal)
+    }
+
+    /// Defence in depth: a mutation re-checks the stage flag even though the registry already
+    /// keeps it from being listed or dispatched.
+    pub fn require_mutations(&self) -> Result<(), ToolError> {
+        if self.allow_mutations {
+            Ok(())
+        } else {
+            Err(ToolError::MutationsDisabled)
+        }
+    }
+}
+
+/// A tool's flat output: serialised as `structuredContent`, summarised as text.
+pub trait ToolOutput: Serialize + JsonSchema {
+    /// A short text rendering for clients that show text only.
+    fn summary(&self) -> String;
+    /// How many records the answer holds (for the audit line).
+    fn result_count(&self) -> usize;
+}
+
+pub trait ToolDef: 'static {
+    const NAME: &'static str;
+    const TITLE: &'static str;
+    const DESCRIPTION: &'static str;
+    const KIND: ToolKind;
+    /// For mutations: does repeating the call with the same arguments change nothing more?
+    const IDEMPOTENT: bool = true;
+    /// Argument names whose values may appear in the audit record.
+    const SAFE_ARGS: &'static [&'static str] = &[];
+    type Params: DeserializeOwned + JsonSchema + Send + 'static;
+    type Output: ToolOutput + Send + 'static;
+
+    fn run(
+        ctx: &ToolContext,
+        params: Self::Params,
+    ) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A tool's answer, erased to what the MCP layer needs.
+pub struct Called {
+    pub structured: Value,
+    pub text: String,
+    pub result_count: usize,
+}
+
+type Invoke = for<'a> fn(&'a ToolContext, JsonObject) -> BoxFuture<'a, Result<Called, ToolError>>;
+
+/// One registered tool: its MCP description, built once, and its entry point.
+pub struct ToolEntry {
+    pub name: &'static str,
+    pub kind: ToolKind,
+    pub safe_args: &'static [&'static str],
+    pub tool: Tool,
+    invoke: Invoke,
+}
+
+impl ToolEntry {
+    pub fn of<T: ToolDef>() -> ToolEntry {
+        let annotations = match T::KIND {
+            ToolKind::Read => ToolAnnotations::with_title(T::TITLE)
+                .read_only(true)
+                .open_world(false),
+            ToolKind::Mutation => ToolAnnotations::with_title(T::TITLE)
+                .read_only(false)
+                .destructive(false)
+                .idempotent(T::IDEMPOTENT)
+                .open_world(false),
+        };
+        let tool = Tool::new(T::NAME, T::DESCRIPTION, schema_for_type::<T::Params>())
+            .with_title(T::TITLE)
+            .with_raw_output_schema(schema_for_output::<T::Output>())
+            .with_annotations(annotations);
+        ToolEntry {
+            name: T::NAME,
+            kind: T::KIND,
+            safe_args: T::SAFE_ARGS,
+            tool,
+            invoke: invoke::<T>,
+        }
+    }
+
+    pub fn invoke<'a>(
+        &self,
+        ctx: &'a ToolContext,
+        args: JsonObject,
+    ) -> BoxFuture<'a, Result<Called, ToolError>> {
+        (self.invoke)(ctx, args)
+    }
+}
+
+fn invoke<T: ToolDef>(
+    ctx: &ToolContext,
+    args: JsonObject,
+) -> BoxFuture<'_, Result<Called, ToolError>> {
+    Box::pin(async move {
+        let params: T::Params = serde_json::from_value(Value::Object(args))
+            .map_err(|e| ToolError::InvalidArguments(truncate_for_message(&e.to_string(), 300)))?;
+        let output = T::run(ctx, params).await?;
+        let structured = serde_json::to_value(&output)
+            .map_err(|e| ToolError::Backend(backend::BackendError::Malformed(e.to_string())))?;
+        Ok(Called {
+            text: output.summary(),
+            result_count: output.result_count(),
+            structured,
+        })
+    })
+}

@@ -1,0 +1,152 @@
+//! request_email_discovery (mutation): queue a search for contacts' e-mail addresses at one
+//! company. Costs money on the platform, hence off unless the stage allows mutations.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use crate::backend::operations::REQUEST_EMAIL_DISCOVERY;
+use crate::error::ToolError;
+
+pub const MAX_CONTACTS: i64 = 25;
+pub const DEFAULT_CONTACTS: i64 = 5;
+
+/// Which team's contacts to look for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Department {
+    #[default]
+    Any,
+    Executive,
+    Sales,
+    Marketing,
+    Engineering,
+    Finance,
+    Hr,
+    Operations,
+}
+
+impl Department {
+    /// The GraphQL enum value.
+    fn graphql(self) -> &'static str {
+        match self {
+            Department::Any => "ANY",
+            Department::Executive => "EXECUTIVE",
+            Department::Sales => "SALES",
+            Department::Marketing => "MARKETING",
+            Department::Engineering => "ENGINEERING",
+            Department::Finance => "FINANCE",
+            Department::Hr => "HR",
+            Department::Operations => "OPERATIONS",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Platform company id.
+    pub company_id: String,
+    /// Department: any, executive, sales, marketing, engineering, finance, hr or operations (default any).
+    #[serde(default)]
+    pub department: Department,
+    /// How many contacts to find, 1 to 25 (default 5).
+    pub max_contacts: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Input<'a> {
+    owner_id: &'a str,
+    company_id: String,
+    department: &'static str,
+    max_contacts: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct Variables<'a> {
+    input: Input<'a>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Data {
+    request_email_discovery: Answer,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer {
+    id: String,
+    company_id: String,
+    status: String,
+    created_at: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Output {
+    /// Id of the discovery request.
+    pub request_id: String,
+    pub company_id: String,
+    /// queued, running, completed or failed.
+    pub status: String,
+    /// ISO 8601 time the request was created.
+    pub created_at: String,
+}
+
+impl ToolOutput for Output {
+    fn summary(&self) -> String {
+        format!(
+            "E-mail discovery {} for company {} is {}",
+            self.request_id, self.company_id, self.status
+        )
+    }
+    fn result_count(&self) -> usize {
+        1
+    }
+}
+
+pub struct RequestEmailDiscovery;
+
+impl ToolDef for RequestEmailDiscovery {
+    const NAME: &'static str = "request_email_discovery";
+    const TITLE: &'static str = "Request e-mail discovery";
+    const DESCRIPTION: &'static str = "Queue a search for contact e-mail addresses at one company, optionally for one \
+        department. Each call queues a new (billed) request; the answer gives the request id and status.";
+    const KIND: ToolKind = ToolKind::Mutation;
+    const IDEMPOTENT: bool = false;
+    const SAFE_ARGS: &'static [&'static str] = &["company_id", "department", "max_contacts"];
+    type Params = Params;
+    type Output = Output;
+
+    async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
+        ctx.require_mutations()?;
+        let company_id = args::id("company_id", &params.company_id)?;
+        let max_contacts = params.max_contacts.unwrap_or(DEFAULT_CONTACTS);
+        if !(1..=MAX_CONTACTS).contains(&max_contacts) {
+            return Err(ToolError::invalid(
+                "max_contacts",
+                format!(
+                    "must be between 1 and {MAX_CONTACTS} (got {max_contacts}); default {DEFAULT_CONTACTS}"
+                ),
+            ));
+        }
+        let owner_id = ctx.owner()?;
+        let vars = Variables {
+            input: Input {
+                owner_id,
+                company_id,
+                department: params.department.graphql(),
+                max_contacts,
+            },
+        };
+        let data: Data = ctx.call(&REQUEST_EMAIL_DISCOVERY, &vars).await?;
+        let a = data.request_email_discovery;
+        Ok(Output {
+            request_id: a.id,
+            company_id: a.company_id,
+            status: a.status.to_ascii_lowercase(),
+            created_at: a.created_at,
+        })
+    }
+}
