@@ -74,6 +74,14 @@ fn non_empty(value: Option<&String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+fn gateway_request_id(ctx: &RequestContext) -> Option<String> {
+    match ctx {
+        RequestContext::ApiGatewayV2(v2) => v2.request_id.clone(),
+        RequestContext::ApiGatewayV1(v1) => v1.request_id.clone(),
+        _ => None,
+    }
+}
+
 fn authorizer_identity(ctx: &RequestContext) -> Option<(String, PrincipalSource, Vec<String>)> {
     use lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
 

@@ -39,17 +39,18 @@ pub fn strip_stage(mut request: Request) -> Request {
     request
 }
 
+/// Answer one Lambda HTTP event with the app (what `run` does per invocation; tests call it).
+pub async fn handle(app: Router, request: Request) -> axum::response::Response {
+    app.oneshot(strip_stage(request))
+        .await
+        .unwrap_or_else(|never| match never {})
+}
+
 /// Serve Lambda invocations until the runtime stops us.
 pub async fn run(app: Router) -> Result<(), lambda_http::Error> {
     lambda_http::run(service_fn(move |request: Request| {
         let app = app.clone();
-        async move {
-            let response = app
-                .oneshot(strip_stage(request))
-                .await
-                .unwrap_or_else(|never| match never {});
-            Ok::<_, lambda_http::Error>(response)
-        }
+        async move { Ok::<_, lambda_http::Error>(handle(app, request).await) }
     }))
     .await
 }

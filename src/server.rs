@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+    CacheScope, CallToolRequestParams, CustomRequest, CustomResult, ErrorCode, CallToolResponse, CallToolResult, ContentBlock,
     DiscoverResult, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
     ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
     PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
@@ -36,6 +36,20 @@ const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
 
 /// Lists are the same for every caller of a deployment, so clients and intermediaries may share
 /// them for this long.
+/// Methods this server implements; anything else is -32601.
+const STANDARD_METHODS: [&str; 10] = [
+    "initialize",
+    "ping",
+    "server/discover",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "prompts/list",
+    "prompts/get",
+];
+
 const LIST_TTL_MS: u64 = 5 * 60 * 1000;
 
 const INSTRUCTIONS: &str = "Company intelligence for B2B research. Start with search_companies (filters) or \
@@ -219,6 +233,21 @@ impl ServerHandler for McpServer {
         self.call(&request.name, request.arguments, caller)
             .await
             .map(Into::into)
+    }
+
+    /// rmcp routes a standard method whose params it cannot read here too: that is a caller's
+    /// malformed request (-32602), not an unknown method (-32601).
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, McpError> {
+        let method = crate::error::truncate_for_message(&request.method, 64);
+        if STANDARD_METHODS.contains(&request.method.as_str()) {
+            Err(McpError::invalid_params(format!("invalid params for {method}"), None))
+        } else {
+            Err(McpError::new(ErrorCode::METHOD_NOT_FOUND, format!("method not found: {method}"), None))
+        }
     }
 
     async fn list_resources(

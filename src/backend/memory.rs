@@ -26,7 +26,7 @@ const INDUSTRIES: &[&str] = &[
 ];
 
 /// One recorded call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RecordedCall {
     pub operation: &'static str,
     pub variables: Value,

@@ -196,7 +196,8 @@ fn invoke<T: ToolDef>(
     args: JsonObject,
 ) -> BoxFuture<'_, Result<Called, ToolError>> {
     Box::pin(async move {
-        let params: T::Params = serde_json::from_value(Value::Object(args))
+        // The path names the argument at fault ("limit: invalid type ..."), which serde alone does not.
+        let params: T::Params = serde_path_to_error::deserialize(Value::Object(args))
             .map_err(|e| ToolError::InvalidArguments(truncate_for_message(&e.to_string(), 300)))?;
         let output = T::run(ctx, params).await?;
         let structured = serde_json::to_value(&output)

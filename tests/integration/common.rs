@@ -1,0 +1,124 @@
+//! Shared helpers: build the app over the recording in-memory backend and talk to it.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use b2b_mcp::audit::MemorySink;
+use b2b_mcp::backend::memory::MemoryBackend;
+use b2b_mcp::{Config, Mode, app, build_state};
+use http::{HeaderMap, Request, StatusCode};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const V2026: &str = "2026-07-28";
+
+pub struct Harness {
+    pub app: Router,
+    pub backend: Arc<MemoryBackend>,
+    pub audit: Arc<MemorySink>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    /// The body as JSON, or Null when it is empty or not JSON.
+    pub json: Value,
+}
+
+pub fn harness(mode: Mode, vars: &[(&str, &str)]) -> Harness {
+    let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let config = Config::from_lookup(mode, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        .expect("test config is valid");
+    let backend = Arc::new(MemoryBackend::new());
+    let audit = Arc::new(MemorySink::default());
+    let state = build_state(config, backend.clone(), audit.clone());
+    Harness { app: app(state), backend, audit }
+}
+
+/// A `serve`-mode harness (loopback hosts, local principal).
+pub fn local(vars: &[(&str, &str)]) -> Harness {
+    harness(Mode::Serve, vars)
+}
+
+pub fn meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": V2026,
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "integration-test", "version": "1.0"}
+    })
+}
+
+pub async fn reply(response: http::Response<Body>) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply { status, headers, text, json }
+}
+
+impl Harness {
+    /// POST raw bytes to /mcp with the given headers (Host is localhost unless given).
+    pub async fn post_raw(&self, body: impl Into<Body>, headers: &[(&str, &str)]) -> Reply {
+        let mut req = Request::post("/mcp");
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            req = req.header("host", "localhost:3000");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let response = self.app.clone().oneshot(req.body(body.into()).expect("request")).await.expect("infallible");
+        reply(response).await
+    }
+
+    pub async fn post(&self, body: Value, headers: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("content-type", "application/json"), ("accept", "application/json, text/event-stream")];
+        all.extend_from_slice(headers);
+        self.post_raw(body.to_string(), &all).await
+    }
+
+    /// A 2026-07-28 request: `_meta` in params, version and method headers.
+    pub async fn request_2026(&self, method: &str, mut params: Value, name: Option<&str>) -> Reply {
+        params["_meta"] = meta();
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let mut headers = vec![("mcp-protocol-version", V2026), ("mcp-method", method)];
+        if let Some(name) = name {
+            headers.push(("mcp-name", name));
+        }
+        self.post(body, &headers).await
+    }
+
+    /// tools/call the 2026-07-28 way, no prior request; returns the JSON-RPC `result`.
+    pub async fn call(&self, tool: &str, arguments: Value) -> Value {
+        let r = self.request_2026("tools/call", json!({"name": tool, "arguments": arguments}), Some(tool)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.json.get("result").cloned().unwrap_or_else(|| panic!("no result: {}", r.text))
+    }
+
+    /// tools/call the 2025-11-25 way on a fresh instance (no initialize).
+    pub async fn call_2025(&self, tool: &str, arguments: Value) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
+        let r = self.post(body, &[("mcp-protocol-version", "2025-11-25")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.json.get("result").cloned().unwrap_or_else(|| panic!("no result: {}", r.text))
+    }
+
+    /// Send an event file from events/ through the Lambda path.
+    pub async fn lambda(&self, event: &str) -> Reply {
+        let path = format!("{}/events/{event}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        reply(b2b_mcp::lambda::handle(self.app.clone(), request).await).await
+    }
+}
+
+/// The text block of a tool result.
+pub fn text_of(result: &Value) -> String {
+    result["content"][0]["text"].as_str().unwrap_or_default().to_owned()
+}
+
+pub fn is_error(result: &Value) -> bool {
+    result["isError"] == json!(true)
+}

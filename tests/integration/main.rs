@@ -1,0 +1,11 @@
+//! Integration tests: the whole HTTP app (the same one Lambda and `serve` run), the Lambda
+//! event path, the stdio binary and the log output. One test binary keeps builds lean.
+
+mod common;
+
+mod lambda_events;
+mod logs;
+mod protocol;
+mod stdio;
+mod tool_variables;
+mod tools;
