@@ -52,13 +52,14 @@ impl Caller {
     /// Resolve the caller from the HTTP request's extensions (set by lambda_http in Lambda).
     pub fn from_extensions(extensions: &http::Extensions, config: &Config) -> Caller {
         let mut caller = Caller::local(config);
+        let request_context = extensions.get::<RequestContext>();
+        // Lambda's request id first (it names the invocation in CloudWatch), else the gateway's.
         if let Some(ctx) = extensions.get::<lambda_runtime::Context>() {
             caller.request_id = ctx.request_id.clone();
+        } else if let Some(id) = request_context.and_then(gateway_request_id) {
+            caller.request_id = id;
         }
-        if let Some((principal, source, scopes)) = extensions
-            .get::<RequestContext>()
-            .and_then(authorizer_identity)
-        {
+        if let Some((principal, source, scopes)) = request_context.and_then(authorizer_identity) {
             caller.principal = Some(principal);
             caller.source = source;
             caller.scopes = scopes;

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CustomRequest, CustomResult, ErrorCode, CallToolResponse, CallToolResult, ContentBlock,
-    DiscoverResult, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
-    ServerCapabilities, ServerConfig, Tool,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+    CustomRequest, CustomResult, DiscoverResult, ErrorCode, GetPromptRequestParams,
+    GetPromptResponse, Implementation, JsonObject, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -244,9 +244,16 @@ impl ServerHandler for McpServer {
     ) -> Result<CustomResult, McpError> {
         let method = crate::error::truncate_for_message(&request.method, 64);
         if STANDARD_METHODS.contains(&request.method.as_str()) {
-            Err(McpError::invalid_params(format!("invalid params for {method}"), None))
+            Err(McpError::invalid_params(
+                format!("invalid params for {method}"),
+                None,
+            ))
         } else {
-            Err(McpError::new(ErrorCode::METHOD_NOT_FOUND, format!("method not found: {method}"), None))
+            Err(McpError::new(
+                ErrorCode::METHOD_NOT_FOUND,
+                format!("method not found: {method}"),
+                None,
+            ))
         }
     }
 
