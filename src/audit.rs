@@ -68,10 +68,7 @@ impl AuditRecord {
 
     /// Record argument names, and the values of `safe` ones (bounded in size).
     pub fn with_args(mut self, arguments: &Map<String, Value>, safe: &[&str]) -> AuditRecord {
-        self.arg_names = arguments
-            .keys()
-            .map(|k| crate::error::truncate_for_message(k, 64))
-            .collect();
+        self.arg_names = arguments.keys().map(|k| crate::error::truncate_for_message(k, 64)).collect();
         for (name, value) in arguments {
             if safe.contains(&name.as_str()) {
                 self.args.insert(name.clone(), bounded(value));
@@ -92,9 +89,7 @@ fn bounded(value: &Value) -> Value {
 }
 
 fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// Where audit records go.
@@ -131,18 +126,12 @@ pub struct MemorySink {
 
 impl MemorySink {
     pub fn records(&self) -> Vec<AuditRecord> {
-        self.records
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.records.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
 impl AuditSink for MemorySink {
     fn emit(&self, record: &AuditRecord) {
-        self.records
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(record.clone());
+        self.records.lock().unwrap_or_else(|p| p.into_inner()).push(record.clone());
     }
 }

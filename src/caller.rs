@@ -38,11 +38,7 @@ impl Caller {
     pub fn local(config: &Config) -> Caller {
         let principal = config.local_principal.clone();
         Caller {
-            source: if principal.is_some() {
-                PrincipalSource::Local
-            } else {
-                PrincipalSource::Anonymous
-            },
+            source: if principal.is_some() { PrincipalSource::Local } else { PrincipalSource::Anonymous },
             principal,
             request_id: uuid::Uuid::new_v4().to_string(),
             scopes: Vec::new(),
@@ -69,10 +65,7 @@ impl Caller {
 }
 
 fn non_empty(value: Option<&String>) -> Option<String> {
-    value
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+    value.map(|s| s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 fn gateway_request_id(ctx: &RequestContext) -> Option<String> {
@@ -86,12 +79,9 @@ fn gateway_request_id(ctx: &RequestContext) -> Option<String> {
 fn authorizer_identity(ctx: &RequestContext) -> Option<(String, PrincipalSource, Vec<String>)> {
     use lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
 
-    fn from_authorizer(
-        auth: &ApiGatewayRequestAuthorizer,
-    ) -> Option<(String, PrincipalSource, Vec<String>)> {
+    fn from_authorizer(auth: &ApiGatewayRequestAuthorizer) -> Option<(String, PrincipalSource, Vec<String>)> {
         if let Some(jwt) = &auth.jwt {
-            let principal =
-                non_empty(jwt.claims.get("sub")).or_else(|| non_empty(jwt.claims.get("client_id")));
+            let principal = non_empty(jwt.claims.get("sub")).or_else(|| non_empty(jwt.claims.get("client_id")));
             if let Some(principal) = principal {
                 let mut scopes = jwt.scopes.clone().unwrap_or_default();
                 if scopes.is_empty()
@@ -102,29 +92,17 @@ fn authorizer_identity(ctx: &RequestContext) -> Option<(String, PrincipalSource,
                 return Some((principal, PrincipalSource::Jwt, scopes));
             }
         }
-        if let Some(arn) = auth
-            .iam
-            .as_ref()
-            .and_then(|iam| non_empty(iam.user_arn.as_ref()))
-        {
+        if let Some(arn) = auth.iam.as_ref().and_then(|iam| non_empty(iam.user_arn.as_ref())) {
             return Some((arn, PrincipalSource::Iam, Vec::new()));
         }
-        let principal_id = auth
-            .fields
-            .get("principalId")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
-        principal_id
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| (p, PrincipalSource::LambdaAuthorizer, Vec::new()))
+        let principal_id = auth.fields.get("principalId").and_then(|v| v.as_str()).map(str::to_owned);
+        principal_id.filter(|p| !p.trim().is_empty()).map(|p| (p, PrincipalSource::LambdaAuthorizer, Vec::new()))
     }
 
     match ctx {
         RequestContext::ApiGatewayV2(v2) => v2.authorizer.as_ref().and_then(from_authorizer),
-        RequestContext::ApiGatewayV1(v1) => from_authorizer(&v1.authorizer).or_else(|| {
-            non_empty(v1.identity.user_arn.as_ref())
-                .map(|arn| (arn, PrincipalSource::Iam, Vec::new()))
-        }),
+        RequestContext::ApiGatewayV1(v1) => from_authorizer(&v1.authorizer)
+            .or_else(|| non_empty(v1.identity.user_arn.as_ref()).map(|arn| (arn, PrincipalSource::Iam, Vec::new()))),
         _ => None,
     }
 }

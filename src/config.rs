@@ -50,26 +50,14 @@ pub struct Config {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("{name}={value:?} is not valid: {expected}")]
-    Invalid {
-        name: &'static str,
-        value: String,
-        expected: String,
-    },
+    Invalid { name: &'static str, value: String, expected: String },
 }
 
 fn invalid(name: &'static str, value: &str, expected: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        name,
-        value: value.to_owned(),
-        expected: expected.into(),
-    }
+    ConfigError::Invalid { name, value: value.to_owned(), expected: expected.into() }
 }
 
-fn parse_bool(
-    name: &'static str,
-    value: Option<String>,
-    default: bool,
-) -> Result<bool, ConfigError> {
+fn parse_bool(name: &'static str, value: Option<String>, default: bool) -> Result<bool, ConfigError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(true),
@@ -79,13 +67,7 @@ fn parse_bool(
 }
 
 fn comma_list(value: Option<String>) -> Vec<String> {
-    value
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    value.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 /// Where the process runs; decides defaults that differ between a laptop and a deployment.
@@ -97,26 +79,14 @@ pub enum Mode {
 }
 
 impl Config {
-    pub fn from_lookup(
-        mode: Mode,
-        get: impl Fn(&str) -> Option<String>,
-    ) -> Result<Config, ConfigError> {
-        let stage = get("STAGE")
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "local".to_owned());
+    pub fn from_lookup(mode: Mode, get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let stage =
+            get("STAGE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).unwrap_or_else(|| "local".to_owned());
         let allow_mutations = parse_bool("ALLOW_MUTATIONS", get("ALLOW_MUTATIONS"), false)?;
 
         let disabled_tools = comma_list(get("DISABLED_TOOLS"));
-        if let Some(unknown) = disabled_tools
-            .iter()
-            .find(|t| !ALL_TOOL_NAMES.contains(&t.as_str()))
-        {
-            return Err(invalid(
-                "DISABLED_TOOLS",
-                unknown,
-                format!("one of {}", ALL_TOOL_NAMES.join(", ")),
-            ));
+        if let Some(unknown) = disabled_tools.iter().find(|t| !ALL_TOOL_NAMES.contains(&t.as_str())) {
+            return Err(invalid("DISABLED_TOOLS", unknown, format!("one of {}", ALL_TOOL_NAMES.join(", "))));
         }
 
         let mcp_path = get("MCP_PATH").unwrap_or_else(|| "/mcp".to_owned());
@@ -125,9 +95,8 @@ impl Config {
         }
 
         let bind_text = get("BIND").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
-        let bind: SocketAddr = bind_text
-            .parse()
-            .map_err(|_| invalid("BIND", &bind_text, "host:port, e.g. 127.0.0.1:3000"))?;
+        let bind: SocketAddr =
+            bind_text.parse().map_err(|_| invalid("BIND", &bind_text, "host:port, e.g. 127.0.0.1:3000"))?;
 
         // Loopback is the right default only where the server itself listens on loopback. In
         // Lambda, API Gateway has already routed on Host, so the deployment lists its own
@@ -185,10 +154,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(mode: Mode, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Config::from_lookup(mode, |k| map.get(k).cloned())
     }
 
@@ -202,27 +168,15 @@ mod tests {
 
     #[test]
     fn allow_mutations_accepts_true_and_rejects_garbage() {
-        assert!(
-            config(Mode::Serve, &[("ALLOW_MUTATIONS", "TRUE")])
-                .expect("valid")
-                .allow_mutations
-        );
+        assert!(config(Mode::Serve, &[("ALLOW_MUTATIONS", "TRUE")]).expect("valid").allow_mutations);
         assert!(config(Mode::Serve, &[("ALLOW_MUTATIONS", "yes please")]).is_err());
     }
 
     #[test]
     fn unknown_disabled_tool_is_a_config_error() {
-        let err = config(
-            Mode::Serve,
-            &[("DISABLED_TOOLS", "create_collection, nope")],
-        )
-        .unwrap_err();
+        let err = config(Mode::Serve, &[("DISABLED_TOOLS", "create_collection, nope")]).unwrap_err();
         assert!(err.to_string().contains("nope"), "{err}");
-        let ok = config(
-            Mode::Serve,
-            &[("DISABLED_TOOLS", " create_collection ,ai_search")],
-        )
-        .expect("valid");
+        let ok = config(Mode::Serve, &[("DISABLED_TOOLS", " create_collection ,ai_search")]).expect("valid");
         assert_eq!(ok.disabled_tools, ["create_collection", "ai_search"]);
     }
 
@@ -231,14 +185,8 @@ mod tests {
         let c = config(Mode::Lambda, &[]).expect("valid");
         assert!(c.allowed_hosts.is_empty());
         assert!(c.local_principal.is_none());
-        let c = config(
-            Mode::Lambda,
-            &[(
-                "ALLOWED_HOSTS",
-                "abc.execute-api.eu-west-1.amazonaws.com,mcp.example.com",
-            )],
-        )
-        .expect("valid");
+        let c = config(Mode::Lambda, &[("ALLOWED_HOSTS", "abc.execute-api.eu-west-1.amazonaws.com,mcp.example.com")])
+            .expect("valid");
         assert_eq!(c.allowed_hosts.len(), 2);
     }
 

@@ -26,10 +26,7 @@ pub enum Outcome {
 pub enum ToolError {
     /// One argument is wrong; the message says what is allowed.
     #[error("invalid argument `{field}`: {message}")]
-    InvalidArgument {
-        field: &'static str,
-        message: String,
-    },
+    InvalidArgument { field: &'static str, message: String },
     /// The arguments object does not fit the tool's schema (unknown field, wrong type).
     #[error("invalid arguments: {0}")]
     InvalidArguments(String),
@@ -42,31 +39,21 @@ pub enum ToolError {
     #[error("this tool needs an authenticated caller; call it through an authenticated route")]
     NoPrincipal,
     #[error("rate limit reached for {tool}: retry in {} seconds", retry_after.as_secs().max(1))]
-    RateLimited {
-        tool: &'static str,
-        retry_after: Duration,
-    },
+    RateLimited { tool: &'static str, retry_after: Duration },
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
 
 impl ToolError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> ToolError {
-        ToolError::InvalidArgument {
-            field,
-            message: message.into(),
-        }
+        ToolError::InvalidArgument { field, message: message.into() }
     }
 
     pub fn outcome(&self) -> Outcome {
         match self {
-            ToolError::InvalidArgument { .. } | ToolError::InvalidArguments(_) => {
-                Outcome::InvalidInput
-            }
+            ToolError::InvalidArgument { .. } | ToolError::InvalidArguments(_) => Outcome::InvalidInput,
             ToolError::NotFound(_) => Outcome::NotFound,
-            ToolError::MutationsDisabled | ToolError::ToolDisabled(_) | ToolError::NoPrincipal => {
-                Outcome::Denied
-            }
+            ToolError::MutationsDisabled | ToolError::ToolDisabled(_) | ToolError::NoPrincipal => Outcome::Denied,
             ToolError::RateLimited { .. } => Outcome::RateLimited,
             ToolError::Backend(_) => Outcome::BackendError,
         }
@@ -111,19 +98,14 @@ mod tests {
 
     #[test]
     fn backend_messages_carry_no_internal_detail() {
-        let e = ToolError::Backend(BackendError::Graphql(
-            "resolver xyz failed at line 3: secret=abc".into(),
-        ));
+        let e = ToolError::Backend(BackendError::Graphql("resolver xyz failed at line 3: secret=abc".into()));
         assert!(!e.client_message().contains("xyz"));
         assert_eq!(e.outcome(), Outcome::BackendError);
     }
 
     #[test]
     fn rate_limit_message_names_the_wait() {
-        let e = ToolError::RateLimited {
-            tool: "ai_search",
-            retry_after: Duration::from_secs(42),
-        };
+        let e = ToolError::RateLimited { tool: "ai_search", retry_after: Duration::from_secs(42) };
         assert!(e.client_message().contains("42 seconds"));
         assert_eq!(e.outcome(), Outcome::RateLimited);
     }

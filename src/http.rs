@@ -61,18 +61,10 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// We always answer with JSON, so a client that accepts JSON (or anything, or says nothing,
 /// as curl does) is served; only an explicit refusal of JSON is left to rmcp's 406.
 fn normalise_accept(headers: &mut HeaderMap) {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let takes_json =
-        accept.is_empty() || accept.contains("application/json") || accept.contains("*/*");
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let takes_json = accept.is_empty() || accept.contains("application/json") || accept.contains("*/*");
     if takes_json && !accept.contains("text/event-stream") {
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static("application/json, text/event-stream"),
-        );
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
     }
 }
 
@@ -86,32 +78,23 @@ async fn guard(State(max_body): State<usize>, request: Request, next: Next) -> R
     let bytes = match axum::body::to_bytes(body, max_body).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body is larger than {max_body} bytes"),
-            )
+            return (StatusCode::PAYLOAD_TOO_LARGE, format!("request body is larger than {max_body} bytes"))
                 .into_response();
         }
     };
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes.clone())))
-        .await;
+    let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
     match response.status() {
         // rmcp answers 415 when the body is JSON-typed but not a JSON-RPC message it can read.
         StatusCode::UNSUPPORTED_MEDIA_TYPE if json_body => jsonrpc_fault(&bytes).into_response(),
         // A stateless server has no request outstanding; a client's response is simply accepted.
-        StatusCode::BAD_REQUEST if is_jsonrpc_response(&bytes) => {
-            StatusCode::ACCEPTED.into_response()
-        }
+        StatusCode::BAD_REQUEST if is_jsonrpc_response(&bytes) => StatusCode::ACCEPTED.into_response(),
         _ => response.map(Body::new),
     }
 }
 
 fn is_jsonrpc_response(bytes: &Bytes) -> bool {
     serde_json::from_slice::<Value>(bytes).is_ok_and(|v| {
-        v.get("method").is_none()
-            && v.get("id").is_some()
-            && (v.get("result").is_some() || v.get("error").is_some())
+        v.get("method").is_none() && v.get("id").is_some() && (v.get("result").is_some() || v.get("error").is_some())
     })
 }
 
@@ -119,52 +102,25 @@ fn is_jsonrpc_response(bytes: &Bytes) -> bool {
 /// if it is not one JSON-RPC message, -32602 if a known method has unreadable params.
 fn jsonrpc_fault(bytes: &Bytes) -> (StatusCode, axum::Json<Value>) {
     let (code, message, id) = match serde_json::from_slice::<Value>(bytes) {
-        Err(_) => (
-            -32700,
-            "Parse error: the body is not valid JSON".to_owned(),
-            Value::Null,
-        ),
+        Err(_) => (-32700, "Parse error: the body is not valid JSON".to_owned(), Value::Null),
         Ok(Value::Array(_)) => (
             -32600,
-            "Invalid Request: batches are not supported; send one JSON-RPC message per request"
-                .to_owned(),
+            "Invalid Request: batches are not supported; send one JSON-RPC message per request".to_owned(),
             Value::Null,
         ),
         Ok(Value::Object(obj)) => {
-            let id = obj
-                .get("id")
-                .filter(|id| id.is_string() || id.is_number())
-                .cloned()
-                .unwrap_or(Value::Null);
-            match (
-                obj.get("jsonrpc").and_then(Value::as_str),
-                obj.get("method"),
-            ) {
-                (Some("2.0"), Some(Value::String(method))) => (
-                    -32602,
-                    format!(
-                        "Invalid params for {}",
-                        crate::error::truncate_for_message(method, 64)
-                    ),
-                    id,
-                ),
-                (Some("2.0"), _) => (
-                    -32600,
-                    "Invalid Request: not a JSON-RPC request, notification or response".to_owned(),
-                    id,
-                ),
-                _ => (
-                    -32600,
-                    "Invalid Request: jsonrpc must be \"2.0\"".to_owned(),
-                    id,
-                ),
+            let id = obj.get("id").filter(|id| id.is_string() || id.is_number()).cloned().unwrap_or(Value::Null);
+            match (obj.get("jsonrpc").and_then(Value::as_str), obj.get("method")) {
+                (Some("2.0"), Some(Value::String(method))) => {
+                    (-32602, format!("Invalid params for {}", crate::error::truncate_for_message(method, 64)), id)
+                }
+                (Some("2.0"), _) => {
+                    (-32600, "Invalid Request: not a JSON-RPC request, notification or response".to_owned(), id)
+                }
+                _ => (-32600, "Invalid Request: jsonrpc must be \"2.0\"".to_owned(), id),
             }
         }
-        Ok(_) => (
-            -32600,
-            "Invalid Request: a JSON-RPC message is a JSON object".to_owned(),
-            Value::Null,
-        ),
+        Ok(_) => (-32600, "Invalid Request: a JSON-RPC message is a JSON object".to_owned(), Value::Null),
     };
     let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
     (StatusCode::BAD_REQUEST, axum::Json(body))
@@ -175,9 +131,7 @@ mod tests {
     use super::*;
 
     fn code(body: &str) -> i64 {
-        jsonrpc_fault(&Bytes::from(body.to_owned())).1.0["error"]["code"]
-            .as_i64()
-            .unwrap_or_default()
+        jsonrpc_fault(&Bytes::from(body.to_owned())).1.0["error"]["code"].as_i64().unwrap_or_default()
     }
 
     #[test]
@@ -186,10 +140,7 @@ mod tests {
         assert_eq!(code("[]"), -32600);
         assert_eq!(code("42"), -32600);
         assert_eq!(code(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#), -32600);
-        assert_eq!(
-            code(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":7}"#),
-            -32602
-        );
+        assert_eq!(code(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":7}"#), -32602);
     }
 
     #[test]

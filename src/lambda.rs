@@ -19,11 +19,7 @@ pub fn strip_stage(mut request: Request) -> Request {
     };
     let prefix = format!("/{stage}/");
     let uri = request.uri();
-    if let Some(rest) = uri
-        .path()
-        .strip_prefix(&prefix[..prefix.len() - 1])
-        .filter(|r| r.starts_with('/'))
-    {
+    if let Some(rest) = uri.path().strip_prefix(&prefix[..prefix.len() - 1]).filter(|r| r.starts_with('/')) {
         let path_and_query = match uri.query() {
             Some(q) => format!("{rest}?{q}"),
             None => rest.to_owned(),
@@ -41,9 +37,7 @@ pub fn strip_stage(mut request: Request) -> Request {
 
 /// Answer one Lambda HTTP event with the app (what `run` does per invocation; tests call it).
 pub async fn handle(app: Router, request: Request) -> axum::response::Response {
-    app.oneshot(strip_stage(request))
-        .await
-        .unwrap_or_else(|never| match never {})
+    app.oneshot(strip_stage(request)).await.unwrap_or_else(|never| match never {})
 }
 
 /// Serve Lambda invocations until the runtime stops us.

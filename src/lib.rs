@@ -44,23 +44,11 @@ use ratelimit::LocalRateLimiter;
 use registry::Registry;
 
 /// Build the process-wide state once (Lambda init, `serve` start, a test).
-pub fn build_state(
-    config: Config,
-    backend: Arc<dyn GraphqlBackend>,
-    audit: Arc<dyn AuditSink>,
-) -> Arc<AppState> {
+pub fn build_state(config: Config, backend: Arc<dyn GraphqlBackend>, audit: Arc<dyn AuditSink>) -> Arc<AppState> {
     let registry = Registry::from_config(&config);
-    let limiter = LocalRateLimiter::new(
-        [("ai_search".to_owned(), config.ai_search_per_minute)],
-        Duration::from_secs(60),
-    );
-    Arc::new(AppState {
-        config,
-        registry,
-        backend,
-        limiter: Arc::new(limiter),
-        audit,
-    })
+    let limiter =
+        LocalRateLimiter::new([("ai_search".to_owned(), config.ai_search_per_minute)], Duration::from_secs(60));
+    Arc::new(AppState { config, registry, backend, limiter: Arc::new(limiter), audit })
 }
 
 /// Names of the tools this deployment lists, in order.

@@ -19,12 +19,7 @@ fn mode_from_args(args: &[String]) -> anyhow::Result<(Mode, Option<String>)> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         return Ok((Mode::Lambda, None));
     }
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] | ["serve"] => Ok((Mode::Serve, None)),
         ["serve", "--bind", addr] => Ok((Mode::Serve, Some((*addr).to_owned()))),
         ["stdio"] => Ok((Mode::Stdio, None)),
@@ -40,11 +35,7 @@ fn init_logging(mode: Mode) {
     let filter = EnvFilter::try_from_env("LOG_LEVEL")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_env_filter(filter);
+    let builder = tracing_subscriber::fmt().json().flatten_event(true).with_current_span(false).with_env_filter(filter);
     // In stdio mode stdout is the protocol channel: logs must go elsewhere.
     match mode {
         Mode::Stdio => builder.with_writer(std::io::stderr).init(),
@@ -58,17 +49,12 @@ async fn main() -> anyhow::Result<()> {
     let (mode, bind) = mode_from_args(&args)?;
     init_logging(mode);
 
-    let mut config =
-        Config::from_lookup(mode, |name| std::env::var(name).ok()).context("configuration")?;
+    let mut config = Config::from_lookup(mode, |name| std::env::var(name).ok()).context("configuration")?;
     if let Some(bind) = bind {
-        config.bind = bind
-            .parse()
-            .with_context(|| format!("--bind {bind}: expected HOST:PORT"))?;
+        config.bind = bind.parse().with_context(|| format!("--bind {bind}: expected HOST:PORT"))?;
     }
     if std::env::var_os("APPSYNC_URL").is_some() {
-        bail!(
-            "APPSYNC_URL is set, but this build has no AppSync client: unset it to use the built-in sample data"
-        );
+        bail!("APPSYNC_URL is set, but this build has no AppSync client: unset it to use the built-in sample data");
     }
     let backend = Arc::new(MemoryBackend::new());
     let sink = match mode {
@@ -105,10 +91,7 @@ async fn main() -> anyhow::Result<()> {
                 .context("HTTP server")
         }
         Mode::Stdio => {
-            let service = McpServer::new(state)
-                .serve(rmcp::transport::stdio())
-                .await
-                .context("stdio handshake")?;
+            let service = McpServer::new(state).serve(rmcp::transport::stdio()).await.context("stdio handshake")?;
             service.waiting().await.context("stdio session")?;
             Ok(())
         }
@@ -116,7 +99,5 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn lambda_run(app: axum::Router) -> anyhow::Result<()> {
-    b2b_mcp::lambda::run(app)
-        .await
-        .map_err(|e| anyhow::anyhow!(e))
+    b2b_mcp::lambda::run(app).await.map_err(|e| anyhow::anyhow!(e))
 }

@@ -19,28 +19,17 @@ pub fn list() -> Vec<Prompt> {
         Prompt::new(
             "account_brief",
             Some("Build a short account brief for one company."),
-            Some(vec![
-                PromptArgument::new("company_id")
-                    .with_description("Platform company id")
-                    .with_required(true),
-            ]),
+            Some(vec![PromptArgument::new("company_id").with_description("Platform company id").with_required(true)]),
         ),
     ]
 }
 
-fn argument(
-    arguments: Option<&JsonObject>,
-    name: &str,
-    max_chars: usize,
-) -> Result<String, McpError> {
+fn argument(arguments: Option<&JsonObject>, name: &str, max_chars: usize) -> Result<String, McpError> {
     let value = arguments.and_then(|a| a.get(name)).and_then(|v| v.as_str());
     let value = normalize::non_empty(value)
         .ok_or_else(|| McpError::invalid_params(format!("argument {name} is required"), None))?;
     if value.chars().count() > max_chars {
-        return Err(McpError::invalid_params(
-            format!("argument {name} is longer than {max_chars} characters"),
-            None,
-        ));
+        return Err(McpError::invalid_params(format!("argument {name} is longer than {max_chars} characters"), None));
     }
     Ok(value)
 }
@@ -56,10 +45,8 @@ pub fn get(name: &str, arguments: Option<&JsonObject>) -> Result<GetPromptResult
                  express as filters, use ai_search once and check its interpreted_filters. Show the best matches \
                  with a one-line reason each, and say which filters you used."
             );
-            Ok(
-                GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
-                    .with_description("Search for companies matching an ideal customer profile"),
-            )
+            Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+                .with_description("Search for companies matching an ideal customer profile"))
         }
         "account_brief" => {
             let company_id = argument(arguments, "company_id", 128)?;
@@ -69,10 +56,8 @@ pub fn get(name: &str, arguments: Option<&JsonObject>) -> Result<GetPromptResult
                  location, technologies in use, and three questions a salesperson should ask. Keep it under 250 words \
                  and do not invent facts that are not in the profile."
             );
-            Ok(
-                GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
-                    .with_description("Account brief for one company"),
-            )
+            Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+                .with_description("Account brief for one company"))
         }
         other => Err(McpError::invalid_params(
             format!(

@@ -18,15 +18,8 @@ pub struct LocalRateLimiter {
 }
 
 impl LocalRateLimiter {
-    pub fn new(
-        limits: impl IntoIterator<Item = (String, u32)>,
-        window: Duration,
-    ) -> LocalRateLimiter {
-        LocalRateLimiter {
-            limits: limits.into_iter().collect(),
-            window,
-            calls: Mutex::new(HashMap::new()),
-        }
+    pub fn new(limits: impl IntoIterator<Item = (String, u32)>, window: Duration) -> LocalRateLimiter {
+        LocalRateLimiter { limits: limits.into_iter().collect(), window, calls: Mutex::new(HashMap::new()) }
     }
 
     fn check_at(&self, principal: &str, tool: &str, now: Instant) -> Result<(), Duration> {
@@ -35,13 +28,8 @@ impl LocalRateLimiter {
         };
         // A poisoned lock only means another request panicked mid-update; the log is still usable.
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        let log = calls
-            .entry((principal.to_owned(), tool.to_owned()))
-            .or_default();
-        while log
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
+        let log = calls.entry((principal.to_owned(), tool.to_owned())).or_default();
+        while log.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
             log.pop_front();
         }
         if log.len() >= limit as usize {
@@ -72,20 +60,11 @@ mod tests {
         let l = limiter();
         let t0 = Instant::now();
         for i in 0..5 {
-            assert!(
-                l.check_at("alice", "ai_search", t0 + Duration::from_secs(i))
-                    .is_ok()
-            );
+            assert!(l.check_at("alice", "ai_search", t0 + Duration::from_secs(i)).is_ok());
         }
-        let wait = l
-            .check_at("alice", "ai_search", t0 + Duration::from_secs(10))
-            .unwrap_err();
+        let wait = l.check_at("alice", "ai_search", t0 + Duration::from_secs(10)).unwrap_err();
         assert_eq!(wait, Duration::from_secs(50));
-        assert!(
-            l.check_at("alice", "ai_search", t0 + Duration::from_secs(60))
-                .is_ok(),
-            "oldest call left the window"
-        );
+        assert!(l.check_at("alice", "ai_search", t0 + Duration::from_secs(60)).is_ok(), "oldest call left the window");
     }
 
     #[test]

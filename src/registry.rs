@@ -5,9 +5,8 @@
 use crate::config::Config;
 use crate::error::ToolError;
 use crate::tools::{
-    ToolEntry, ToolKind, add_to_collection::AddToCollection, ai_search::AiSearch,
-    create_collection::CreateCollection, get_collection_items::GetCollectionItems,
-    get_companies_batch::GetCompaniesBatch, get_company::GetCompany,
+    ToolEntry, ToolKind, add_to_collection::AddToCollection, ai_search::AiSearch, create_collection::CreateCollection,
+    get_collection_items::GetCollectionItems, get_companies_batch::GetCompaniesBatch, get_company::GetCompany,
     list_collections::ListCollections, request_email_discovery::RequestEmailDiscovery,
     search_companies::SearchCompanies,
 };
@@ -54,11 +53,7 @@ impl Registry {
             let mutations_off = entry.kind == ToolKind::Mutation && !config.allow_mutations;
             let disabled = config.disabled_tools.iter().any(|d| d == entry.name);
             if mutations_off || disabled {
-                withheld.push(Withheld {
-                    name: entry.name,
-                    kind: entry.kind,
-                    mutations_off,
-                });
+                withheld.push(Withheld { name: entry.name, kind: entry.kind, mutations_off });
             } else {
                 enabled.push(entry);
             }
@@ -88,14 +83,9 @@ mod tests {
     use crate::config::{Config, Mode};
 
     fn registry(vars: &[(&str, &str)]) -> Registry {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let config = Config::from_lookup(Mode::Serve, |k| {
-            vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-        })
-        .expect("valid config");
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let config = Config::from_lookup(Mode::Serve, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+            .expect("valid config");
         Registry::from_config(&config)
     }
 
@@ -130,16 +120,12 @@ mod tests {
 
     #[test]
     fn disabled_tools_are_withheld_with_their_own_message() {
-        let r = registry(&[
-            ("ALLOW_MUTATIONS", "true"),
-            ("DISABLED_TOOLS", "create_collection,ai_search"),
-        ]);
+        let r = registry(&[("ALLOW_MUTATIONS", "true"), ("DISABLED_TOOLS", "create_collection,ai_search")]);
         assert_eq!(r.tools().len(), 7);
         match r.lookup("create_collection") {
-            Lookup::Withheld(e, _) => assert_eq!(
-                e.client_message(),
-                "tool create_collection is disabled in this deployment"
-            ),
+            Lookup::Withheld(e, _) => {
+                assert_eq!(e.client_message(), "tool create_collection is disabled in this deployment")
+            }
             _ => panic!("create_collection should be withheld"),
         }
         assert!(matches!(r.lookup("nope"), Lookup::Unknown));
@@ -149,28 +135,14 @@ mod tests {
     fn every_tool_declares_schemas_and_hints() {
         for entry in all_tools() {
             let t = &entry.tool;
-            assert!(
-                t.output_schema.is_some(),
-                "{} has no outputSchema",
-                entry.name
-            );
+            assert!(t.output_schema.is_some(), "{} has no outputSchema", entry.name);
             let hints = t.annotations.as_ref().expect("annotations");
-            assert_eq!(
-                hints.read_only_hint,
-                Some(entry.kind == ToolKind::Read),
-                "{}",
-                entry.name
-            );
+            assert_eq!(hints.read_only_hint, Some(entry.kind == ToolKind::Read), "{}", entry.name);
             if entry.kind == ToolKind::Mutation {
                 assert_eq!(hints.destructive_hint, Some(false), "{}", entry.name);
                 assert!(hints.idempotent_hint.is_some(), "{}", entry.name);
             }
-            assert_eq!(
-                t.input_schema.get("additionalProperties"),
-                Some(&serde_json::json!(false)),
-                "{}",
-                entry.name
-            );
+            assert_eq!(t.input_schema.get("additionalProperties"), Some(&serde_json::json!(false)), "{}", entry.name);
         }
     }
 }

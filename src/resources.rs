@@ -46,53 +46,30 @@ fn backend_failure(error: ToolError) -> McpError {
     McpError::internal_error(error.client_message(), None)
 }
 
-pub async fn read(
-    backend: Arc<dyn GraphqlBackend>,
-    uri: &str,
-) -> Result<ReadResourceResult, McpError> {
+pub async fn read(backend: Arc<dyn GraphqlBackend>, uri: &str) -> Result<ReadResourceResult, McpError> {
     // Resources carry no caller-owned data, so no principal is needed.
-    let caller = Caller {
-        principal: None,
-        source: PrincipalSource::Anonymous,
-        request_id: String::new(),
-        scopes: Vec::new(),
-    };
+    let caller =
+        Caller { principal: None, source: PrincipalSource::Anonymous, request_id: String::new(), scopes: Vec::new() };
     let ctx = ToolContext::new(backend, caller, false);
     if uri == INDUSTRIES_URI {
-        let data: IndustriesData = ctx
-            .call(&INDUSTRIES, &serde_json::json!({}))
-            .await
-            .map_err(backend_failure)?;
+        let data: IndustriesData = ctx.call(&INDUSTRIES, &serde_json::json!({})).await.map_err(backend_failure)?;
         let text = serde_json::to_string(&data.industries).unwrap_or_default();
-        return Ok(ReadResourceResult::new(vec![
-            ResourceContents::text(text, uri).with_mime_type("application/json"),
-        ]));
+        return Ok(ReadResourceResult::new(vec![ResourceContents::text(text, uri).with_mime_type("application/json")]));
     }
     if let Some(id) = uri.strip_prefix(COMPANY_PREFIX) {
-        let params = get_company::Params {
-            id: Some(id.to_owned()),
-            domain: None,
-        };
+        let params = get_company::Params { id: Some(id.to_owned()), domain: None };
         return match GetCompany::run(&ctx, params).await {
             Ok(profile) => {
                 let text = serde_json::to_string(&profile).unwrap_or_default();
-                Ok(ReadResourceResult::new(vec![
-                    ResourceContents::text(text, uri).with_mime_type("application/json"),
-                ]))
+                Ok(ReadResourceResult::new(vec![ResourceContents::text(text, uri).with_mime_type("application/json")]))
             }
             Err(ToolError::NotFound(_) | ToolError::InvalidArgument { .. }) => {
-                Err(McpError::resource_not_found(
-                    format!("no company resource at {}", short(uri)),
-                    None,
-                ))
+                Err(McpError::resource_not_found(format!("no company resource at {}", short(uri)), None))
             }
             Err(other) => Err(backend_failure(other)),
         };
     }
-    Err(McpError::resource_not_found(
-        format!("no resource at {}", short(uri)),
-        None,
-    ))
+    Err(McpError::resource_not_found(format!("no resource at {}", short(uri)), None))
 }
 
 fn short(uri: &str) -> String {

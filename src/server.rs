@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-    CustomRequest, CustomResult, DiscoverResult, ErrorCode, GetPromptRequestParams,
-    GetPromptResponse, Implementation, JsonObject, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest, CustomResult,
+    DiscoverResult, ErrorCode, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -95,8 +94,7 @@ impl McpServer {
         let entry = match state.registry.lookup(name) {
             Lookup::Enabled(entry) => entry,
             Lookup::Withheld(refusal, kind) => {
-                let record = AuditRecord::new(&caller, &state.config.stage, name, kind)
-                    .with_args(&arguments, &[]);
+                let record = AuditRecord::new(&caller, &state.config.stage, name, kind).with_args(&arguments, &[]);
                 return Ok(self.finish(record, started, 0.0, Err(refusal)));
             }
             Lookup::Unknown => {
@@ -109,21 +107,15 @@ impl McpServer {
                 ));
             }
         };
-        let record = AuditRecord::new(&caller, &state.config.stage, name, entry.kind)
-            .with_args(&arguments, entry.safe_args);
-        let principal = caller
-            .principal
-            .clone()
-            .unwrap_or_else(|| "anonymous".to_owned());
+        let record =
+            AuditRecord::new(&caller, &state.config.stage, name, entry.kind).with_args(&arguments, entry.safe_args);
+        let principal = caller.principal.clone().unwrap_or_else(|| "anonymous".to_owned());
         if let Err(retry_after) = state.limiter.check(&principal, name) {
             return Ok(self.finish(
                 record,
                 started,
                 0.0,
-                Err(ToolError::RateLimited {
-                    tool: entry.name,
-                    retry_after,
-                }),
+                Err(ToolError::RateLimited { tool: entry.name, retry_after }),
             ));
         }
         let ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations);
@@ -169,33 +161,21 @@ impl McpServer {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_resources()
-                .enable_prompts()
-                .build(),
-        )
-        .with_server_info(
-            Implementation::new("b2b-mcp", env!("CARGO_PKG_VERSION"))
-                .with_title("B2B company intelligence"),
-        )
-        .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build())
+            .with_server_info(
+                Implementation::new("b2b-mcp", env!("CARGO_PKG_VERSION")).with_title("B2B company intelligence"),
+            )
+            .with_instructions(INSTRUCTIONS)
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
         Cow::Borrowed(&SUPPORTED_VERSIONS)
     }
 
-    async fn discover(
-        &self,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<DiscoverResult, McpError> {
-        Ok(
-            DiscoverResult::from_server_info(SUPPORTED_VERSIONS.to_vec(), self.get_info())
-                .with_ttl_ms(LIST_TTL_MS)
-                .with_cache_scope(CacheScope::Public),
-        )
+    async fn discover(&self, _context: RequestContext<RoleServer>) -> Result<DiscoverResult, McpError> {
+        Ok(DiscoverResult::from_server_info(SUPPORTED_VERSIONS.to_vec(), self.get_info())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
     }
 
     async fn list_tools(
@@ -203,25 +183,12 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let tools = self
-            .state
-            .registry
-            .tools()
-            .iter()
-            .map(|e| e.tool.clone())
-            .collect();
-        Ok(ListToolsResult::with_all_items(tools)
-            .with_ttl_ms(LIST_TTL_MS)
-            .with_cache_scope(CacheScope::Public))
+        let tools = self.state.registry.tools().iter().map(|e| e.tool.clone()).collect();
+        Ok(ListToolsResult::with_all_items(tools).with_ttl_ms(LIST_TTL_MS).with_cache_scope(CacheScope::Public))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.state
-            .registry
-            .tools()
-            .iter()
-            .find(|e| e.name == name)
-            .map(|e| e.tool.clone())
+        self.state.registry.tools().iter().find(|e| e.name == name).map(|e| e.tool.clone())
     }
 
     async fn call_tool(
@@ -230,9 +197,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let caller = self.caller(&context);
-        self.call(&request.name, request.arguments, caller)
-            .await
-            .map(Into::into)
+        self.call(&request.name, request.arguments, caller).await.map(Into::into)
     }
 
     /// rmcp routes a standard method whose params it cannot read here too: that is a caller's
@@ -244,16 +209,9 @@ impl ServerHandler for McpServer {
     ) -> Result<CustomResult, McpError> {
         let method = crate::error::truncate_for_message(&request.method, 64);
         if STANDARD_METHODS.contains(&request.method.as_str()) {
-            Err(McpError::invalid_params(
-                format!("invalid params for {method}"),
-                None,
-            ))
+            Err(McpError::invalid_params(format!("invalid params for {method}"), None))
         } else {
-            Err(McpError::new(
-                ErrorCode::METHOD_NOT_FOUND,
-                format!("method not found: {method}"),
-                None,
-            ))
+            Err(McpError::new(ErrorCode::METHOD_NOT_FOUND, format!("method not found: {method}"), None))
         }
     }
 
@@ -272,11 +230,9 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        Ok(
-            ListResourceTemplatesResult::with_all_items(resources::templates())
-                .with_ttl_ms(LIST_TTL_MS)
-                .with_cache_scope(CacheScope::Public),
-        )
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
     }
 
     async fn read_resource(
@@ -284,9 +240,7 @@ impl ServerHandler for McpServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        resources::read(self.state.backend.clone(), &request.uri)
-            .await
-            .map(Into::into)
+        resources::read(self.state.backend.clone(), &request.uri).await.map(Into::into)
     }
 
     async fn list_prompts(

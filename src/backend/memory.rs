@@ -56,10 +56,7 @@ impl MemoryBackend {
     pub fn new() -> MemoryBackend {
         // The sample is compiled in and checked by a test; an unreadable one is simply empty.
         let companies = serde_json::from_str(SAMPLE).unwrap_or_default();
-        MemoryBackend {
-            companies,
-            state: Mutex::new(State::default()),
-        }
+        MemoryBackend { companies, state: Mutex::new(State::default()) }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -80,68 +77,37 @@ impl MemoryBackend {
         self.companies.iter().find(|c| c["id"] == id)
     }
 
-    fn search(
-        &self,
-        filter: &Value,
-        limit: usize,
-        token: Option<&str>,
-    ) -> (Vec<Value>, Option<String>) {
+    fn search(&self, filter: &Value, limit: usize, token: Option<&str>) -> (Vec<Value>, Option<String>) {
         let text = |v: &Value| v.as_str().map(str::to_lowercase);
         let query = text(&filter["query"]);
         let matches: Vec<Value> = self
             .companies
             .iter()
             .filter(|c| {
-                let hay =
-                    format!("{} {} {}", c["name"], c["domain"], c["description"]).to_lowercase();
-                query
-                    .as_ref()
-                    .is_none_or(|q| q.split(' ').all(|w| hay.contains(w)))
+                let hay = format!("{} {} {}", c["name"], c["domain"], c["description"]).to_lowercase();
+                query.as_ref().is_none_or(|q| q.split(' ').all(|w| hay.contains(w)))
                     && filter["country"].as_str().is_none_or(|x| c["country"] == x)
-                    && text(&filter["industry"])
-                        .is_none_or(|x| text(&c["industry"]).as_deref() == Some(&x))
-                    && filter["employeesMin"]
-                        .as_i64()
-                        .is_none_or(|m| c["employees"].as_i64() >= Some(m))
-                    && filter["employeesMax"]
-                        .as_i64()
-                        .is_none_or(|m| c["employees"].as_i64() <= Some(m))
+                    && text(&filter["industry"]).is_none_or(|x| text(&c["industry"]).as_deref() == Some(&x))
+                    && filter["employeesMin"].as_i64().is_none_or(|m| c["employees"].as_i64() >= Some(m))
+                    && filter["employeesMax"].as_i64().is_none_or(|m| c["employees"].as_i64() <= Some(m))
             })
             .cloned()
             .collect();
-        let start: usize = token
-            .and_then(|t| t.strip_prefix("o"))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
+        let start: usize = token.and_then(|t| t.strip_prefix("o")).and_then(|n| n.parse().ok()).unwrap_or(0);
         let end = (start + limit).min(matches.len());
         let next = (end < matches.len()).then(|| format!("o{end}"));
-        (
-            matches
-                .get(start..end)
-                .map(<[Value]>::to_vec)
-                .unwrap_or_default(),
-            next,
-        )
+        (matches.get(start..end).map(<[Value]>::to_vec).unwrap_or_default(), next)
     }
 
     /// The deterministic reading of a sentence the platform's aiSearch does, in miniature.
     fn interpret(&self, query: &str) -> Value {
         let q = query.to_lowercase();
         let industry = INDUSTRIES.iter().find(|i| q.contains(&i.to_lowercase()));
-        let country = [
-            ("germany", "DE"),
-            ("france", "FR"),
-            ("uk", "GB"),
-            ("united states", "US"),
-            ("japan", "JP"),
-        ]
-        .iter()
-        .find(|(name, _)| q.contains(name))
-        .map(|(_, code)| *code);
-        let numbers: Vec<i64> = q
-            .split(|c: char| !c.is_ascii_digit())
-            .filter_map(|n| n.parse().ok())
-            .collect();
+        let country = [("germany", "DE"), ("france", "FR"), ("uk", "GB"), ("united states", "US"), ("japan", "JP")]
+            .iter()
+            .find(|(name, _)| q.contains(name))
+            .map(|(_, code)| *code);
+        let numbers: Vec<i64> = q.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
         let (min, max) = match numbers.as_slice() {
             [a, b, ..] => (Some(*a.min(b)), Some(*a.max(b))),
             _ => (None, None),
@@ -167,10 +133,8 @@ impl MemoryBackend {
             }
             "GetCompaniesBatch" => {
                 let ids = v["ids"].as_array().cloned().unwrap_or_default();
-                let found: Vec<Value> = ids
-                    .iter()
-                    .filter_map(|id| id.as_str().and_then(|id| self.company(id)).cloned())
-                    .collect();
+                let found: Vec<Value> =
+                    ids.iter().filter_map(|id| id.as_str().and_then(|id| self.company(id)).cloned()).collect();
                 json!({"getCompaniesBatch": found})
             }
             "AiSearch" => {
@@ -181,19 +145,15 @@ impl MemoryBackend {
             "Industries" => json!({"industries": INDUSTRIES}),
             "ListCollections" => {
                 let owner = v["ownerId"].as_str().unwrap_or_default();
-                let items: Vec<Value> = self
-                    .state()
-                    .collections
-                    .get(owner)
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .take(limit)
-                    .collect();
-                let items: Vec<Value> = items.iter().map(|c| {
-                    json!({"id": c["id"], "name": c["name"], "description": c["description"],
+                let items: Vec<Value> =
+                    self.state().collections.get(owner).cloned().unwrap_or_default().into_iter().take(limit).collect();
+                let items: Vec<Value> = items
+                    .iter()
+                    .map(|c| {
+                        json!({"id": c["id"], "name": c["name"], "description": c["description"],
                            "itemCount": c["items"].as_array().map_or(0, Vec::len), "createdAt": c["createdAt"]})
-                }).collect();
+                    })
+                    .collect();
                 json!({"listCollections": {"items": items, "nextToken": null}})
             }
             "GetCollectionItems" => {
@@ -209,10 +169,7 @@ impl MemoryBackend {
                         .unwrap_or_default()
                         .iter()
                         .take(limit)
-                        .filter_map(|i| {
-                            self.company(i[0].as_str()?)
-                                .map(|co| json!({"company": co, "addedAt": i[1]}))
-                        })
+                        .filter_map(|i| self.company(i[0].as_str()?).map(|co| json!({"company": co, "addedAt": i[1]})))
                         .collect();
                     json!({"items": items, "nextToken": null})
                 });
@@ -225,11 +182,7 @@ impl MemoryBackend {
                 let n = state.collections.values().map(Vec::len).sum::<usize>() + 1;
                 let coll = json!({"id": format!("col_{n:04}"), "ownerId": owner, "name": input["name"],
                     "description": input["description"], "createdAt": "2026-11-24T12:00:00Z", "items": []});
-                state
-                    .collections
-                    .entry(owner)
-                    .or_default()
-                    .push(coll.clone());
+                state.collections.entry(owner).or_default().push(coll.clone());
                 json!({"createCollection": {"id": coll["id"], "ownerId": coll["ownerId"], "name": coll["name"],
                     "description": coll["description"], "itemCount": 0, "createdAt": coll["createdAt"]}})
             }
@@ -281,17 +234,10 @@ impl MemoryBackend {
 
 #[async_trait]
 impl GraphqlBackend for MemoryBackend {
-    async fn execute(
-        &self,
-        operation: &Operation,
-        variables: Value,
-    ) -> Result<Value, BackendError> {
+    async fn execute(&self, operation: &Operation, variables: Value) -> Result<Value, BackendError> {
         let injected = {
             let mut state = self.state();
-            state.calls.push(RecordedCall {
-                operation: operation.name,
-                variables: variables.clone(),
-            });
+            state.calls.push(RecordedCall { operation: operation.name, variables: variables.clone() });
             state.fail_next.take()
         };
         if let Some(error) = injected {
@@ -309,11 +255,7 @@ mod tests {
     fn sample_data_loads() {
         let b = MemoryBackend::new();
         assert_eq!(b.companies.len(), 12);
-        assert!(
-            b.companies
-                .iter()
-                .all(|c| c["id"].is_string() && c["name"].is_string())
-        );
+        assert!(b.companies.iter().all(|c| c["id"].is_string() && c["name"].is_string()));
     }
 
     #[test]

@@ -51,8 +51,7 @@ pub enum BackendError {
 #[async_trait]
 pub trait GraphqlBackend: Send + Sync {
     /// Send `operation` with `variables` (a JSON object) and return the response's `data`.
-    async fn execute(&self, operation: &Operation, variables: Value)
-    -> Result<Value, BackendError>;
+    async fn execute(&self, operation: &Operation, variables: Value) -> Result<Value, BackendError>;
 }
 
 /// Typed call: serialise the variables, decode `data` into `D`.
@@ -64,6 +63,5 @@ pub async fn call<V: Serialize, D: DeserializeOwned>(
     let variables = serde_json::to_value(variables)
         .map_err(|e| BackendError::Malformed(format!("variables for {}: {e}", operation.name)))?;
     let data = backend.execute(operation, variables).await?;
-    serde_json::from_value(data)
-        .map_err(|e| BackendError::Malformed(format!("data for {}: {e}", operation.name)))
+    serde_json::from_value(data).map_err(|e| BackendError::Malformed(format!("data for {}: {e}", operation.name)))
 }

@@ -85,11 +85,8 @@ pub const GET_COLLECTION_ITEMS: Operation = Operation {
     ),
 };
 
-pub const INDUSTRIES: Operation = Operation {
-    name: "Industries",
-    kind: OperationKind::Query,
-    document: "query Industries {\n  industries\n}",
-};
+pub const INDUSTRIES: Operation =
+    Operation { name: "Industries", kind: OperationKind::Query, document: "query Industries {\n  industries\n}" };
 
 pub const CREATE_COLLECTION: Operation = Operation {
     name: "CreateCollection",
@@ -160,14 +157,8 @@ mod tests {
                 .operations
                 .get(Some(op.name))
                 .unwrap_or_else(|_| panic!("{} has no operation named {}", op.document, op.name));
-            let is_mutation =
-                parsed.operation_type == apollo_compiler::ast::OperationType::Mutation;
-            assert_eq!(
-                is_mutation,
-                op.kind == OperationKind::Mutation,
-                "{}",
-                op.name
-            );
+            let is_mutation = parsed.operation_type == apollo_compiler::ast::OperationType::Mutation;
+            assert_eq!(is_mutation, op.kind == OperationKind::Mutation, "{}", op.name);
         }
     }
 }

@@ -64,11 +64,7 @@ impl ToolOutput for Output {
             self.added.len(),
             self.already_present.len(),
             self.not_found.len(),
-            if self.not_found.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", self.not_found.join(", "))
-            }
+            if self.not_found.is_empty() { String::new() } else { format!(" ({})", self.not_found.join(", ")) }
         )
     }
     fn result_count(&self) -> usize {
@@ -94,24 +90,13 @@ impl ToolDef for AddToCollection {
         let collection_id = args::id("collection_id", &params.collection_id)?;
         let company_ids = args::id_list("company_ids", &params.company_ids, MAX_IDS)?;
         let owner_id = ctx.owner()?;
-        let vars = Variables {
-            input: Input {
-                owner_id,
-                collection_id: collection_id.clone(),
-                company_ids,
-            },
-        };
+        let vars = Variables { input: Input { owner_id, collection_id: collection_id.clone(), company_ids } };
         let data: Data = ctx.call(&ADD_TO_COLLECTION, &vars).await?;
         let Some(a) = data.add_to_collection else {
             return Err(ToolError::NotFound(format!(
                 "you have no collection with id {collection_id}; list_collections shows your collections, create_collection makes one"
             )));
         };
-        Ok(Output {
-            collection_id,
-            added: a.added,
-            already_present: a.already_present,
-            not_found: a.not_found,
-        })
+        Ok(Output { collection_id, added: a.added, already_present: a.already_present, not_found: a.not_found })
     }
 }

@@ -88,15 +88,8 @@ impl ToolOutput for Output {
         .into_iter()
         .flatten()
         .collect();
-        let understood = if understood.is_empty() {
-            "no filters".to_owned()
-        } else {
-            understood.join(", ")
-        };
-        format!(
-            "Understood: {understood}\n{}",
-            render_list("Results", &self.companies, self.next_cursor.as_deref())
-        )
+        let understood = if understood.is_empty() { "no filters".to_owned() } else { understood.join(", ") };
+        format!("Understood: {understood}\n{}", render_list("Results", &self.companies, self.next_cursor.as_deref()))
     }
     fn result_count(&self) -> usize {
         self.companies.len()
@@ -120,16 +113,7 @@ impl ToolDef for AiSearch {
         let query = args::required_text("query", &params.query, 3, 500)?;
         let limit = args::limit(params.limit)?;
         let next_token = args::cursor(params.cursor)?;
-        let data: Data = ctx
-            .call(
-                &AI_SEARCH,
-                &Variables {
-                    query,
-                    limit: limit.applied,
-                    next_token,
-                },
-            )
-            .await?;
+        let data: Data = ctx.call(&AI_SEARCH, &Variables { query, limit: limit.applied, next_token }).await?;
         let a = data.ai_search;
         Ok(Output {
             interpreted_filters: InterpretedFilters {

@@ -18,22 +18,13 @@ pub struct Limit {
 
 pub fn limit(value: Option<i64>) -> Result<Limit, ToolError> {
     match value {
-        None => Ok(Limit {
-            applied: DEFAULT_LIMIT,
-            capped: false,
-        }),
+        None => Ok(Limit { applied: DEFAULT_LIMIT, capped: false }),
         Some(n) if n < 1 => Err(ToolError::invalid(
             "limit",
             format!("must be at least 1 (got {n}); default {DEFAULT_LIMIT}, maximum {MAX_LIMIT}"),
         )),
-        Some(n) if n > i64::from(MAX_LIMIT) => Ok(Limit {
-            applied: MAX_LIMIT,
-            capped: true,
-        }),
-        Some(n) => Ok(Limit {
-            applied: n as u32,
-            capped: false,
-        }),
+        Some(n) if n > i64::from(MAX_LIMIT) => Ok(Limit { applied: MAX_LIMIT, capped: true }),
+        Some(n) => Ok(Limit { applied: n as u32, capped: false }),
     }
 }
 
@@ -57,15 +48,10 @@ pub fn cursor(value: Option<String>) -> Result<Option<String>, ToolError> {
 pub fn id(field: &'static str, value: &str) -> Result<String, ToolError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ToolError::invalid(
-            field,
-            "is required and must not be empty",
-        ));
+        return Err(ToolError::invalid(field, "is required and must not be empty"));
     }
     let valid = value.chars().count() <= MAX_ID_CHARS
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
     if !valid {
         return Err(ToolError::invalid(
             field,
@@ -79,11 +65,7 @@ pub fn id(field: &'static str, value: &str) -> Result<String, ToolError> {
 }
 
 /// A list of ids: each checked, duplicates dropped (first occurrence kept), 1..=max after that.
-pub fn id_list(
-    field: &'static str,
-    values: &[String],
-    max: usize,
-) -> Result<Vec<String>, ToolError> {
+pub fn id_list(field: &'static str, values: &[String], max: usize) -> Result<Vec<String>, ToolError> {
     let mut out: Vec<String> = Vec::with_capacity(values.len().min(max));
     for value in values {
         let id = id(field, value)?;
@@ -92,38 +74,25 @@ pub fn id_list(
         }
     }
     if out.is_empty() {
-        return Err(ToolError::invalid(
-            field,
-            format!("needs at least one id (at most {max})"),
-        ));
+        return Err(ToolError::invalid(field, format!("needs at least one id (at most {max})")));
     }
     if out.len() > max {
         return Err(ToolError::invalid(
             field,
-            format!(
-                "has {} distinct ids; at most {max} per call, split the list",
-                out.len()
-            ),
+            format!("has {} distinct ids; at most {max} per call, split the list", out.len()),
         ));
     }
     Ok(out)
 }
 
 /// Free text: whitespace collapsed, empty counts as missing, longer than `max_chars` is an error.
-pub fn text(
-    field: &'static str,
-    value: Option<&str>,
-    max_chars: usize,
-) -> Result<Option<String>, ToolError> {
+pub fn text(field: &'static str, value: Option<&str>, max_chars: usize) -> Result<Option<String>, ToolError> {
     let Some(value) = normalize::non_empty(value) else {
         return Ok(None);
     };
     let chars = value.chars().count();
     if chars > max_chars {
-        return Err(ToolError::invalid(
-            field,
-            format!("is {chars} characters long; at most {max_chars} allowed"),
-        ));
+        return Err(ToolError::invalid(field, format!("is {chars} characters long; at most {max_chars} allowed")));
     }
     Ok(Some(value))
 }
@@ -139,10 +108,7 @@ pub fn required_text(
         .ok_or_else(|| ToolError::invalid(field, "is required and must not be empty"))?;
     let chars = value.chars().count();
     if chars < min_chars {
-        return Err(ToolError::invalid(
-            field,
-            format!("is {chars} characters long; at least {min_chars} needed"),
-        ));
+        return Err(ToolError::invalid(field, format!("is {chars} characters long; at least {min_chars} needed")));
     }
     Ok(value)
 }
@@ -157,38 +123,14 @@ mod tests {
 
     #[test]
     fn limit_defaults_to_20() {
-        assert_eq!(
-            limit(None).ok(),
-            Some(Limit {
-                applied: 20,
-                capped: false
-            })
-        );
+        assert_eq!(limit(None).ok(), Some(Limit { applied: 20, capped: false }));
     }
 
     #[test]
     fn limit_above_100_is_capped_and_reported() {
-        assert_eq!(
-            limit(Some(101)).ok(),
-            Some(Limit {
-                applied: 100,
-                capped: true
-            })
-        );
-        assert_eq!(
-            limit(Some(i64::MAX)).ok(),
-            Some(Limit {
-                applied: 100,
-                capped: true
-            })
-        );
-        assert_eq!(
-            limit(Some(100)).ok(),
-            Some(Limit {
-                applied: 100,
-                capped: false
-            })
-        );
+        assert_eq!(limit(Some(101)).ok(), Some(Limit { applied: 100, capped: true }));
+        assert_eq!(limit(Some(i64::MAX)).ok(), Some(Limit { applied: 100, capped: true }));
+        assert_eq!(limit(Some(100)).ok(), Some(Limit { applied: 100, capped: false }));
     }
 
     #[test]
@@ -202,10 +144,7 @@ mod tests {
     #[test]
     fn blank_cursor_is_absent_and_odd_cursor_is_refused() {
         assert_eq!(cursor(Some("   ".into())).ok(), Some(None));
-        assert_eq!(
-            cursor(Some(" abc== ".into())).ok(),
-            Some(Some("abc==".into()))
-        );
+        assert_eq!(cursor(Some(" abc== ".into())).ok(), Some(Some("abc==".into())));
         assert!(cursor(Some("a b".into())).is_err());
         assert!(cursor(Some("x".repeat(3000))).is_err());
     }
@@ -220,31 +159,19 @@ mod tests {
 
     #[test]
     fn id_list_dedupes_keeping_order_and_checks_bounds() {
-        let ids: Vec<String> = ["b", "a", "b", " a "]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(
-            id_list("ids", &ids, 50).ok(),
-            Some(vec!["b".to_string(), "a".to_string()])
-        );
+        let ids: Vec<String> = ["b", "a", "b", " a "].iter().map(|s| s.to_string()).collect();
+        assert_eq!(id_list("ids", &ids, 50).ok(), Some(vec!["b".to_string(), "a".to_string()]));
         assert!(id_list("ids", &[], 50).is_err());
         let many: Vec<String> = (0..51).map(|i| format!("c{i}")).collect();
         let m = message(id_list("ids", &many, 50).unwrap_err());
         assert!(m.contains("at most 50"), "{m}");
         let dup_heavy: Vec<String> = (0..120).map(|i| format!("c{}", i % 50)).collect();
-        assert_eq!(
-            id_list("ids", &dup_heavy, 50).map(|v| v.len()).ok(),
-            Some(50)
-        );
+        assert_eq!(id_list("ids", &dup_heavy, 50).map(|v| v.len()).ok(), Some(50));
     }
 
     #[test]
     fn text_is_collapsed_and_bounded() {
-        assert_eq!(
-            text("q", Some("  a \n\t b "), 10).ok(),
-            Some(Some("a b".into()))
-        );
+        assert_eq!(text("q", Some("  a \n\t b "), 10).ok(), Some(Some("a b".into())));
         assert_eq!(text("q", Some(" \n "), 10).ok(), Some(None));
         assert!(text("q", Some(&"x".repeat(11)), 10).is_err());
         assert!(required_text("name", "  ", 1, 100).is_err());

@@ -88,11 +88,7 @@ pub fn cut(text: &str, max: usize) -> String {
 }
 
 /// Render a list of summaries as numbered lines under a heading.
-pub fn render_list(
-    heading: &str,
-    companies: &[CompanySummary],
-    next_cursor: Option<&str>,
-) -> String {
+pub fn render_list(heading: &str, companies: &[CompanySummary], next_cursor: Option<&str>) -> String {
     let mut out = format!("{heading}: {} companies", companies.len());
     for (i, c) in companies.iter().enumerate() {
         out.push_str(&format!("\n{}. {}", i + 1, c.line()));

@@ -43,10 +43,7 @@ pub struct Output {
 
 impl ToolOutput for Output {
     fn summary(&self) -> String {
-        format!(
-            "Created collection \"{}\" [id {}]",
-            self.collection.name, self.collection.id
-        )
+        format!("Created collection \"{}\" [id {}]", self.collection.name, self.collection.id)
     }
     fn result_count(&self) -> usize {
         1
@@ -72,16 +69,8 @@ impl ToolDef for CreateCollection {
         let name = args::required_text("name", &params.name, 1, 100)?;
         let description = args::text("description", params.description.as_deref(), 500)?;
         let owner_id = ctx.owner()?;
-        let vars = Variables {
-            input: Input {
-                owner_id,
-                name,
-                description,
-            },
-        };
+        let vars = Variables { input: Input { owner_id, name, description } };
         let data: Data = ctx.call(&CREATE_COLLECTION, &vars).await?;
-        Ok(Output {
-            collection: Collection::from(data.create_collection),
-        })
+        Ok(Output { collection: Collection::from(data.create_collection) })
     }
 }

@@ -68,18 +68,9 @@ pub struct Output {
 
 impl ToolOutput for Output {
     fn summary(&self) -> String {
-        let mut out = format!(
-            "Collection {}: {} companies",
-            self.collection_id,
-            self.items.len()
-        );
+        let mut out = format!("Collection {}: {} companies", self.collection_id, self.items.len());
         for (i, item) in self.items.iter().enumerate() {
-            out.push_str(&format!(
-                "\n{}. {} (added {})",
-                i + 1,
-                item.company.line(),
-                item.added_at
-            ));
+            out.push_str(&format!("\n{}. {} (added {})", i + 1, item.company.line(), item.added_at));
         }
         if let Some(cursor) = &self.next_cursor {
             out.push_str(&format!("\nMore: pass cursor \"{cursor}\"."));
@@ -96,8 +87,7 @@ pub struct GetCollectionItems;
 impl ToolDef for GetCollectionItems {
     const NAME: &'static str = "get_collection_items";
     const TITLE: &'static str = "Get collection items";
-    const DESCRIPTION: &'static str =
-        "List the companies in one of your collections, with the time each was added.";
+    const DESCRIPTION: &'static str = "List the companies in one of your collections, with the time each was added.";
     const KIND: ToolKind = ToolKind::Read;
     const SAFE_ARGS: &'static [&'static str] = &["collection_id", "limit"];
     type Params = Params;
@@ -108,12 +98,7 @@ impl ToolDef for GetCollectionItems {
         let limit = args::limit(params.limit)?;
         let next_token = args::cursor(params.cursor)?;
         let owner_id = ctx.owner()?;
-        let vars = Variables {
-            owner_id,
-            collection_id: collection_id.clone(),
-            limit: limit.applied,
-            next_token,
-        };
+        let vars = Variables { owner_id, collection_id: collection_id.clone(), limit: limit.applied, next_token };
         let data: Data = ctx.call(&GET_COLLECTION_ITEMS, &vars).await?;
         let Some(conn) = data.get_collection_items else {
             return Err(ToolError::NotFound(format!(
@@ -125,10 +110,7 @@ impl ToolDef for GetCollectionItems {
             items: conn
                 .items
                 .into_iter()
-                .map(|i| Item {
-                    company: CompanySummary::from(i.company),
-                    added_at: i.added_at,
-                })
+                .map(|i| Item { company: CompanySummary::from(i.company), added_at: i.added_at })
                 .collect(),
             next_cursor: conn.next_token,
             limit_applied: limit.applied,

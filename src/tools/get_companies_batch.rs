@@ -63,9 +63,7 @@ impl ToolDef for GetCompaniesBatch {
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let ids = args::id_list("ids", &params.ids, MAX_IDS)?;
-        let data: Data = ctx
-            .call(&GET_COMPANIES_BATCH, &Variables { ids: ids.clone() })
-            .await?;
+        let data: Data = ctx.call(&GET_COMPANIES_BATCH, &Variables { ids: ids.clone() }).await?;
         // Answer in request order whatever order the platform used.
         let mut found = data.get_companies_batch;
         let mut companies = Vec::with_capacity(ids.len());
@@ -76,9 +74,6 @@ impl ToolDef for GetCompaniesBatch {
                 None => not_found.push(id),
             }
         }
-        Ok(Output {
-            companies,
-            not_found,
-        })
+        Ok(Output { companies, not_found })
     }
 }

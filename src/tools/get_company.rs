@@ -31,22 +31,12 @@ impl Params {
         let id = normalize::non_empty(self.id.as_deref());
         let domain = normalize::non_empty(self.domain.as_deref());
         match (id, domain) {
-            (Some(id), None) => Ok(Variables {
-                id: Some(args::id("id", &id)?),
-                domain: None,
-            }),
+            (Some(id), None) => Ok(Variables { id: Some(args::id("id", &id)?), domain: None }),
             (None, Some(domain)) => {
-                let domain = normalize::domain(&domain)
-                    .map_err(|e| ToolError::invalid("domain", e.to_string()))?;
-                Ok(Variables {
-                    id: None,
-                    domain: Some(domain),
-                })
+                let domain = normalize::domain(&domain).map_err(|e| ToolError::invalid("domain", e.to_string()))?;
+                Ok(Variables { id: None, domain: Some(domain) })
             }
-            (Some(_), Some(_)) => Err(ToolError::invalid(
-                "id",
-                "give exactly one of id or domain, not both",
-            )),
+            (Some(_), Some(_)) => Err(ToolError::invalid("id", "give exactly one of id or domain, not both")),
             (None, None) => Err(ToolError::invalid("id", "give exactly one of id or domain")),
         }
     }
@@ -115,12 +105,10 @@ impl ToolOutput for Output {
             ("Domain", self.domain.clone()),
             (
                 "Country",
-                self.country
-                    .as_deref()
-                    .map(|c| match normalize::country_name(c) {
-                        Some(name) => format!("{name} ({c})"),
-                        None => c.to_owned(),
-                    }),
+                self.country.as_deref().map(|c| match normalize::country_name(c) {
+                    Some(name) => format!("{name} ({c})"),
+                    None => c.to_owned(),
+                }),
             ),
             ("City", self.city.clone()),
             ("Industry", self.industry.clone()),
@@ -129,11 +117,7 @@ impl ToolOutput for Output {
             ("Founded", self.founded_year.map(|y| y.to_string())),
             ("Description", self.description.clone()),
         ];
-        lines.extend(
-            fields
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}"))),
-        );
+        lines.extend(fields.into_iter().filter_map(|(k, v)| v.map(|v| format!("{k}: {v}"))));
         if !self.technologies.is_empty() {
             lines.push(format!("Technologies: {}", self.technologies.join(", ")));
         }
@@ -163,9 +147,9 @@ impl ToolDef for GetCompany {
             Some(company) => Ok(Output::from(company)),
             None => Err(ToolError::NotFound(match (&vars.id, &vars.domain) {
                 (Some(id), _) => format!("no company with id {id}; search_companies finds ids"),
-                (_, Some(domain)) => format!(
-                    "no company with domain {domain}; try search_companies with the company name"
-                ),
+                (_, Some(domain)) => {
+                    format!("no company with domain {domain}; try search_companies with the company name")
+                }
                 _ => "no such company".into(),
             })),
         }
@@ -177,32 +161,18 @@ mod tests {
     use super::*;
 
     fn validate(json: serde_json::Value) -> Result<Variables, ToolError> {
-        serde_json::from_value::<Params>(json)
-            .expect("decode")
-            .validate()
+        serde_json::from_value::<Params>(json).expect("decode").validate()
     }
 
     #[test]
     fn domain_urls_are_normalised() {
-        let v =
-            validate(serde_json::json!({"domain": "https://www.Acme.com/about"})).expect("valid");
-        assert_eq!(
-            v,
-            Variables {
-                id: None,
-                domain: Some("acme.com".into())
-            }
-        );
+        let v = validate(serde_json::json!({"domain": "https://www.Acme.com/about"})).expect("valid");
+        assert_eq!(v, Variables { id: None, domain: Some("acme.com".into()) });
     }
 
     #[test]
     fn exactly_one_of_id_or_domain() {
-        assert!(
-            validate(serde_json::json!({}))
-                .unwrap_err()
-                .client_message()
-                .contains("exactly one")
-        );
+        assert!(validate(serde_json::json!({})).unwrap_err().client_message().contains("exactly one"));
         assert!(
             validate(serde_json::json!({"id": "c1", "domain": "a.com"}))
                 .unwrap_err()
@@ -212,18 +182,13 @@ mod tests {
         // Blank counts as missing, so this is "id only".
         assert_eq!(
             validate(serde_json::json!({"id": " c1 ", "domain": "  "})).ok(),
-            Some(Variables {
-                id: Some("c1".into()),
-                domain: None
-            })
+            Some(Variables { id: Some("c1".into()), domain: None })
         );
     }
 
     #[test]
     fn bad_domain_is_explained() {
-        let m = validate(serde_json::json!({"domain": "not a domain"}))
-            .unwrap_err()
-            .client_message();
+        let m = validate(serde_json::json!({"domain": "not a domain"})).unwrap_err().client_message();
         assert!(m.contains("`domain`"), "{m}");
     }
 }

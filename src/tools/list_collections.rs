@@ -84,10 +84,7 @@ impl ToolOutput for Output {
     fn summary(&self) -> String {
         let mut out = format!("Your collections: {}", self.collections.len());
         for c in &self.collections {
-            out.push_str(&format!(
-                "\n- {} ({} companies) [id {}]",
-                c.name, c.item_count, c.id
-            ));
+            out.push_str(&format!("\n- {} ({} companies) [id {}]", c.name, c.item_count, c.id));
         }
         if let Some(cursor) = &self.next_cursor {
             out.push_str(&format!("\nMore: pass cursor \"{cursor}\"."));
@@ -104,8 +101,7 @@ pub struct ListCollections;
 impl ToolDef for ListCollections {
     const NAME: &'static str = "list_collections";
     const TITLE: &'static str = "List my collections";
-    const DESCRIPTION: &'static str =
-        "List your own company collections (id, name, description, item count).";
+    const DESCRIPTION: &'static str = "List your own company collections (id, name, description, item count).";
     const KIND: ToolKind = ToolKind::Read;
     const SAFE_ARGS: &'static [&'static str] = &["limit"];
     type Params = Params;
@@ -115,23 +111,9 @@ impl ToolDef for ListCollections {
         let limit = args::limit(params.limit)?;
         let next_token = args::cursor(params.cursor)?;
         let owner_id = ctx.owner()?;
-        let data: Data = ctx
-            .call(
-                &LIST_COLLECTIONS,
-                &Variables {
-                    owner_id,
-                    limit: limit.applied,
-                    next_token,
-                },
-            )
-            .await?;
+        let data: Data = ctx.call(&LIST_COLLECTIONS, &Variables { owner_id, limit: limit.applied, next_token }).await?;
         Ok(Output {
-            collections: data
-                .list_collections
-                .items
-                .into_iter()
-                .map(Collection::from)
-                .collect(),
+            collections: data.list_collections.items.into_iter().map(Collection::from).collect(),
             next_cursor: data.list_collections.next_token,
             limit_applied: limit.applied,
             limit_capped: limit.capped,

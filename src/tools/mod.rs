@@ -62,17 +62,8 @@ pub struct ToolContext {
 }
 
 impl ToolContext {
-    pub fn new(
-        backend: Arc<dyn GraphqlBackend>,
-        caller: Caller,
-        allow_mutations: bool,
-    ) -> ToolContext {
-        ToolContext {
-            backend,
-            caller,
-            allow_mutations,
-            backend_micros: AtomicU64::new(0),
-        }
+    pub fn new(backend: Arc<dyn GraphqlBackend>, caller: Caller, allow_mutations: bool) -> ToolContext {
+        ToolContext { backend, caller, allow_mutations, backend_micros: AtomicU64::new(0) }
     }
 
     /// Send one operation; the time spent is added to the call's `backend_ms`.
@@ -94,20 +85,13 @@ impl ToolContext {
 
     /// The owner of the caller's collections: the authenticated principal, never an argument.
     pub fn owner(&self) -> Result<&str, ToolError> {
-        self.caller
-            .principal
-            .as_deref()
-            .ok_or(ToolError::NoPrincipal)
+        self.caller.principal.as_deref().ok_or(ToolError::NoPrincipal)
     }
 
     /// Defence in depth: a mutation re-checks the stage flag even though the registry already
     /// keeps it from being listed or dispatched.
     pub fn require_mutations(&self) -> Result<(), ToolError> {
-        if self.allow_mutations {
-            Ok(())
-        } else {
-            Err(ToolError::MutationsDisabled)
-        }
+        if self.allow_mutations { Ok(()) } else { Err(ToolError::MutationsDisabled) }
     }
 }
 
@@ -131,10 +115,7 @@ pub trait ToolDef: 'static {
     type Params: DeserializeOwned + JsonSchema + Send + 'static;
     type Output: ToolOutput + Send + 'static;
 
-    fn run(
-        ctx: &ToolContext,
-        params: Self::Params,
-    ) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
+    fn run(ctx: &ToolContext, params: Self::Params) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -160,9 +141,7 @@ pub struct ToolEntry {
 impl ToolEntry {
     pub fn of<T: ToolDef>() -> ToolEntry {
         let annotations = match T::KIND {
-            ToolKind::Read => ToolAnnotations::with_title(T::TITLE)
-                .read_only(true)
-                .open_world(false),
+            ToolKind::Read => ToolAnnotations::with_title(T::TITLE).read_only(true).open_world(false),
             ToolKind::Mutation => ToolAnnotations::with_title(T::TITLE)
                 .read_only(false)
                 .destructive(false)
@@ -173,28 +152,15 @@ impl ToolEntry {
             .with_title(T::TITLE)
             .with_raw_output_schema(schema_for_output::<T::Output>())
             .with_annotations(annotations);
-        ToolEntry {
-            name: T::NAME,
-            kind: T::KIND,
-            safe_args: T::SAFE_ARGS,
-            tool,
-            invoke: invoke::<T>,
-        }
+        ToolEntry { name: T::NAME, kind: T::KIND, safe_args: T::SAFE_ARGS, tool, invoke: invoke::<T> }
     }
 
-    pub fn invoke<'a>(
-        &self,
-        ctx: &'a ToolContext,
-        args: JsonObject,
-    ) -> BoxFuture<'a, Result<Called, ToolError>> {
+    pub fn invoke<'a>(&self, ctx: &'a ToolContext, args: JsonObject) -> BoxFuture<'a, Result<Called, ToolError>> {
         (self.invoke)(ctx, args)
     }
 }
 
-fn invoke<T: ToolDef>(
-    ctx: &ToolContext,
-    args: JsonObject,
-) -> BoxFuture<'_, Result<Called, ToolError>> {
+fn invoke<T: ToolDef>(ctx: &ToolContext, args: JsonObject) -> BoxFuture<'_, Result<Called, ToolError>> {
     Box::pin(async move {
         // The path names the argument at fault ("limit: invalid type ..."), which serde alone does not.
         let params: T::Params = serde_path_to_error::deserialize(Value::Object(args))
@@ -202,10 +168,6 @@ fn invoke<T: ToolDef>(
         let output = T::run(ctx, params).await?;
         let structured = serde_json::to_value(&output)
             .map_err(|e| ToolError::Backend(backend::BackendError::Malformed(e.to_string())))?;
-        Ok(Called {
-            text: output.summary(),
-            result_count: output.result_count(),
-            structured,
-        })
+        Ok(Called { text: output.summary(), result_count: output.result_count(), structured })
     })
 }

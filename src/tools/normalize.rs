@@ -9,12 +9,7 @@
 //!
 //! Everything here is total: it must not panic on any input, however large or
 //! strange, because the input is whatever the model decided to send.
-#![deny(
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+#![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -27,9 +22,7 @@ pub(crate) enum NormalizeError {
         "unknown country {0:?}: use an ISO 3166-1 alpha-2 code (e.g. DE), an alpha-3 code (e.g. DEU) or the English name (e.g. Germany)"
     )]
     UnknownCountry(String),
-    #[error(
-        "invalid domain {input:?}: {reason}; pass a domain such as acme.com or a URL such as https://www.acme.com"
-    )]
+    #[error("invalid domain {input:?}: {reason}; pass a domain such as acme.com or a URL such as https://www.acme.com")]
     InvalidDomain { input: String, reason: &'static str },
 }
 
@@ -114,12 +107,8 @@ fn lookup_country(input: &str) -> Option<&'static str> {
     let key = name_key(input)?;
     let index = &*INDEX;
     let by_code = match key.len() {
-        2 => lower_array::<2>(&key)
-            .and_then(|code| index.alpha2.get(&code))
-            .map(|&(alpha2, _)| alpha2),
-        3 => lower_array::<3>(&key)
-            .and_then(|code| index.alpha3.get(&code))
-            .copied(),
+        2 => lower_array::<2>(&key).and_then(|code| index.alpha2.get(&code)).map(|&(alpha2, _)| alpha2),
+        3 => lower_array::<3>(&key).and_then(|code| index.alpha3.get(&code)).copied(),
         _ => None,
     };
     by_code.or_else(|| index.names.get(&key).copied())
@@ -382,11 +371,7 @@ const COUNTRIES: &[(&str, &str, &str)] = &[
     ("FO", "FRO", "Faroe Islands"),
     ("FR", "FRA", "France"),
     ("GA", "GAB", "Gabon"),
-    (
-        "GB",
-        "GBR",
-        "United Kingdom of Great Britain and Northern Ireland",
-    ),
+    ("GB", "GBR", "United Kingdom of Great Britain and Northern Ireland"),
     ("GD", "GRD", "Grenada"),
     ("GE", "GEO", "Georgia"),
     ("GF", "GUF", "French Guiana"),
@@ -570,8 +555,7 @@ const MAX_LABEL_LEN: usize = 63;
 
 const EMPTY: &str = "it is empty";
 const NO_HOST: &str = "it has no host name";
-const NON_ASCII: &str =
-    "it contains non-ASCII characters; pass the punycode (xn--) form, e.g. xn--mnchen-3ya.de";
+const NON_ASCII: &str = "it contains non-ASCII characters; pass the punycode (xn--) form, e.g. xn--mnchen-3ya.de";
 const IP_ADDRESS: &str = "an IP address is not a company domain";
 const TOO_LONG: &str = "it is longer than 253 characters";
 const SINGLE_LABEL: &str = "it needs at least two labels separated by a dot";
@@ -590,12 +574,7 @@ const BAD_TLD: &str = "the top-level domain must be at least 2 letters (or an xn
 /// upper-case names), while the backend keys companies on the bare registrable
 /// host, so everything around the host is stripped before validating it.
 pub(crate) fn domain(input: &str) -> Result<String, NormalizeError> {
-    let fail = |reason| {
-        Err(NormalizeError::InvalidDomain {
-            input: echo(input),
-            reason,
-        })
-    };
+    let fail = |reason| Err(NormalizeError::InvalidDomain { input: echo(input), reason });
     let trimmed = input.trim_matches(is_space);
     if trimmed.is_empty() {
         return fail(EMPTY);
@@ -644,17 +623,14 @@ fn host_of(s: &str) -> &str {
 
 fn is_scheme(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// "www." is a web-server convention, not part of the company's domain. It is
 /// kept when nothing registrable would be left ("www.com").
 fn strip_www(host: &str) -> &str {
     match (host.get(..4), host.get(4..)) {
-        (Some(prefix), Some(rest)) if prefix.eq_ignore_ascii_case("www.") && rest.contains('.') => {
-            rest
-        }
+        (Some(prefix), Some(rest)) if prefix.eq_ignore_ascii_case("www.") && rest.contains('.') => rest,
         _ => host,
     }
 }
@@ -677,10 +653,7 @@ fn check_host(host: &str) -> Result<(), &'static str> {
         if label.len() > MAX_LABEL_LEN {
             return Err(LABEL_TOO_LONG);
         }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
+        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return Err(BAD_CHARS);
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -854,10 +827,7 @@ mod tests {
         assert!(message.contains("English name (e.g. Germany)"), "{message}");
         // unassigned codes and blanks are unknown, not guessed
         for input in ["", "   ", "XX", "ZZZ", "D", "Germanyy", "ж", "\u{0}"] {
-            assert!(
-                matches!(country_code(input), Err(NormalizeError::UnknownCountry(_))),
-                "{input:?}"
-            );
+            assert!(matches!(country_code(input), Err(NormalizeError::UnknownCountry(_))), "{input:?}");
         }
     }
 
@@ -871,14 +841,8 @@ mod tests {
         assert_eq!(alpha3.len(), 249);
         assert_eq!(names.len(), 249);
         for &(a2, a3, name) in COUNTRIES {
-            assert!(
-                a2.len() == 2 && a2.bytes().all(|b| b.is_ascii_uppercase()),
-                "{a2}"
-            );
-            assert!(
-                a3.len() == 3 && a3.bytes().all(|b| b.is_ascii_uppercase()),
-                "{a3}"
-            );
+            assert!(a2.len() == 2 && a2.bytes().all(|b| b.is_ascii_uppercase()), "{a2}");
+            assert!(a3.len() == 3 && a3.bytes().all(|b| b.is_ascii_uppercase()), "{a3}");
             assert!(!name.is_empty() && name.trim() == name, "{name:?}");
         }
         let sorted = COUNTRIES.windows(2).all(|w| match w {
@@ -917,15 +881,9 @@ mod tests {
         assert_eq!(domain("acme.com"), Ok("acme.com".into()));
         assert_eq!(domain("  www.acme.com  "), Ok("acme.com".into()));
         assert_eq!(domain("WWW.ACME.COM"), Ok("acme.com".into()));
-        assert_eq!(
-            domain("ftp://files.acme.com/pub"),
-            Ok("files.acme.com".into())
-        );
+        assert_eq!(domain("ftp://files.acme.com/pub"), Ok("files.acme.com".into()));
         assert_eq!(domain("//acme.com/x"), Ok("acme.com".into()));
-        assert_eq!(
-            domain("acme.com/go?to=http://evil.com"),
-            Ok("acme.com".into())
-        );
+        assert_eq!(domain("acme.com/go?to=http://evil.com"), Ok("acme.com".into()));
         assert_eq!(domain("https://acme.com/über"), Ok("acme.com".into()));
         // only a leading "www" label, and only if a domain is left after it
         assert_eq!(domain("www.com"), Ok("www.com".into()));
@@ -935,10 +893,7 @@ mod tests {
 
     #[test]
     fn domain_strips_userinfo_port_query_fragment() {
-        assert_eq!(
-            domain("http://user:pw@sub.acme.co.uk:8080/x?y#z"),
-            Ok("sub.acme.co.uk".into())
-        );
+        assert_eq!(domain("http://user:pw@sub.acme.co.uk:8080/x?y#z"), Ok("sub.acme.co.uk".into()));
         assert_eq!(domain("acme.com:443"), Ok("acme.com".into()));
         assert_eq!(domain("acme.com?ref=1"), Ok("acme.com".into()));
         assert_eq!(domain("acme.com#team"), Ok("acme.com".into()));
@@ -992,19 +947,11 @@ mod tests {
         let too_long_label = format!("{label64}.com");
         assert_eq!(domain_reason(&too_long_label), Some(LABEL_TOO_LONG));
 
-        let message = domain("münchen.de")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            message.starts_with("invalid domain \"münchen.de\": "),
-            "{message}"
-        );
+        let message = domain("münchen.de").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.starts_with("invalid domain \"münchen.de\": "), "{message}");
         assert!(message.contains("xn--"), "{message}");
         assert!(
-            message.ends_with(
-                "; pass a domain such as acme.com or a URL such as https://www.acme.com"
-            ),
+            message.ends_with("; pass a domain such as acme.com or a URL such as https://www.acme.com"),
             "{message}"
         );
     }
@@ -1013,21 +960,9 @@ mod tests {
     fn error_echo_is_truncated() {
         let huge = "x".repeat(1 << 20);
         let expected = format!("{}…", "x".repeat(60));
-        assert_eq!(
-            country_code(&huge),
-            Err(NormalizeError::UnknownCountry(expected.clone()))
-        );
-        assert_eq!(
-            domain(&huge),
-            Err(NormalizeError::InvalidDomain {
-                input: expected,
-                reason: TOO_LONG
-            })
-        );
-        let message = domain(&huge)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        assert_eq!(country_code(&huge), Err(NormalizeError::UnknownCountry(expected.clone())));
+        assert_eq!(domain(&huge), Err(NormalizeError::InvalidDomain { input: expected, reason: TOO_LONG }));
+        let message = domain(&huge).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(message.len() < 300, "{}", message.len());
 
         // multi-byte input is cut on a char boundary
@@ -1039,25 +974,16 @@ mod tests {
         assert_eq!(echoed, format!("https://{}…", "ü".repeat(52)));
         // exactly 60 chars is not cut
         let sixty = "y".repeat(60);
-        assert_eq!(
-            country_code(&sixty),
-            Err(NormalizeError::UnknownCountry(sixty.clone()))
-        );
+        assert_eq!(country_code(&sixty), Err(NormalizeError::UnknownCountry(sixty.clone())));
     }
 
     #[test]
     fn collapse_whitespace_trims_and_collapses() {
         assert_eq!(collapse_whitespace("  Acme \t\n GmbH  "), "Acme GmbH");
         assert_eq!(collapse_whitespace("Acme\u{a0}\u{a0}GmbH"), "Acme GmbH");
-        assert_eq!(
-            collapse_whitespace("\u{3000}Acme\u{3000}GmbH\u{3000}"),
-            "Acme GmbH"
-        );
+        assert_eq!(collapse_whitespace("\u{3000}Acme\u{3000}GmbH\u{3000}"), "Acme GmbH");
         assert_eq!(collapse_whitespace("Acme\r\nGmbH"), "Acme GmbH");
-        assert_eq!(
-            collapse_whitespace("Acme\u{0}\u{7}\u{1b}GmbH\u{7f}"),
-            "Acme GmbH"
-        );
+        assert_eq!(collapse_whitespace("Acme\u{0}\u{7}\u{1b}GmbH\u{7f}"), "Acme GmbH");
         assert_eq!(collapse_whitespace("Acme\u{2028}\u{2009}GmbH"), "Acme GmbH");
         assert_eq!(collapse_whitespace("Müller & Söhne"), "Müller & Söhne");
         assert_eq!(collapse_whitespace(""), "");

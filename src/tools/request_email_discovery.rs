@@ -96,10 +96,7 @@ pub struct Output {
 
 impl ToolOutput for Output {
     fn summary(&self) -> String {
-        format!(
-            "E-mail discovery {} for company {} is {}",
-            self.request_id, self.company_id, self.status
-        )
+        format!("E-mail discovery {} for company {} is {}", self.request_id, self.company_id, self.status)
     }
     fn result_count(&self) -> usize {
         1
@@ -126,20 +123,12 @@ impl ToolDef for RequestEmailDiscovery {
         if !(1..=MAX_CONTACTS).contains(&max_contacts) {
             return Err(ToolError::invalid(
                 "max_contacts",
-                format!(
-                    "must be between 1 and {MAX_CONTACTS} (got {max_contacts}); default {DEFAULT_CONTACTS}"
-                ),
+                format!("must be between 1 and {MAX_CONTACTS} (got {max_contacts}); default {DEFAULT_CONTACTS}"),
             ));
         }
         let owner_id = ctx.owner()?;
-        let vars = Variables {
-            input: Input {
-                owner_id,
-                company_id,
-                department: params.department.graphql(),
-                max_contacts,
-            },
-        };
+        let vars =
+            Variables { input: Input { owner_id, company_id, department: params.department.graphql(), max_contacts } };
         let data: Data = ctx.call(&REQUEST_EMAIL_DISCOVERY, &vars).await?;
         let a = data.request_email_discovery;
         Ok(Output {

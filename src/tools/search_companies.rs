@@ -65,10 +65,9 @@ pub struct Valid {
 
 fn employees(field: &'static str, value: Option<i64>) -> Result<Option<i64>, ToolError> {
     match value {
-        Some(n) if !(0..=MAX_EMPLOYEES).contains(&n) => Err(ToolError::invalid(
-            field,
-            format!("must be between 0 and {MAX_EMPLOYEES} (got {n})"),
-        )),
+        Some(n) if !(0..=MAX_EMPLOYEES).contains(&n) => {
+            Err(ToolError::invalid(field, format!("must be between 0 and {MAX_EMPLOYEES} (got {n})")))
+        }
         other => Ok(other),
     }
 }
@@ -77,10 +76,7 @@ impl Params {
     pub fn validate(self) -> Result<Valid, ToolError> {
         let query = args::text("query", self.query.as_deref(), 200)?;
         let country = match normalize::non_empty(self.country.as_deref()) {
-            Some(c) => Some(
-                normalize::country_code(&c)
-                    .map_err(|e| ToolError::invalid("country", e.to_string()))?,
-            ),
+            Some(c) => Some(normalize::country_code(&c).map_err(|e| ToolError::invalid("country", e.to_string()))?),
             None => None,
         };
         let industry = args::text("industry", self.industry.as_deref(), 100)?;
@@ -91,9 +87,7 @@ impl Params {
         {
             return Err(ToolError::invalid(
                 "employees_min",
-                format!(
-                    "{min} is above employees_max {max}; employees_min must not exceed employees_max"
-                ),
+                format!("{min} is above employees_max {max}; employees_min must not exceed employees_max"),
             ));
         }
         if query.is_none()
@@ -108,13 +102,7 @@ impl Params {
             ));
         }
         Ok(Valid {
-            filter: Filter {
-                query,
-                country,
-                industry,
-                employees_min,
-                employees_max,
-            },
+            filter: Filter { query, country, industry, employees_min, employees_max },
             limit: args::limit(self.limit)?,
             cursor: args::cursor(self.cursor)?,
         })
@@ -147,11 +135,7 @@ pub struct Output {
 
 impl ToolOutput for Output {
     fn summary(&self) -> String {
-        let mut text = render_list(
-            "Search results",
-            &self.companies,
-            self.next_cursor.as_deref(),
-        );
+        let mut text = render_list("Search results", &self.companies, self.next_cursor.as_deref());
         if self.limit_capped {
             text.push_str(&format!("\n(limit capped at {})", self.limit_applied));
         }
@@ -171,31 +155,16 @@ impl ToolDef for SearchCompanies {
         At least one of query, country, industry, employees_min or employees_max is required. \
         Returns company summaries and a cursor for the next page.";
     const KIND: ToolKind = ToolKind::Read;
-    const SAFE_ARGS: &'static [&'static str] = &[
-        "country",
-        "industry",
-        "employees_min",
-        "employees_max",
-        "limit",
-    ];
+    const SAFE_ARGS: &'static [&'static str] = &["country", "industry", "employees_min", "employees_max", "limit"];
     type Params = Params;
     type Output = Output;
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let v = params.validate()?;
-        let vars = Variables {
-            filter: v.filter,
-            limit: v.limit.applied,
-            next_token: v.cursor,
-        };
+        let vars = Variables { filter: v.filter, limit: v.limit.applied, next_token: v.cursor };
         let data: Data = ctx.call(&SEARCH_COMPANIES, &vars).await?;
         Ok(Output {
-            companies: data
-                .search_companies
-                .items
-                .into_iter()
-                .map(CompanySummary::from)
-                .collect(),
+            companies: data.search_companies.items.into_iter().map(CompanySummary::from).collect(),
             next_cursor: data.search_companies.next_token,
             limit_applied: v.limit.applied,
             limit_capped: v.limit.capped,
@@ -212,10 +181,7 @@ mod tests {
     }
 
     fn error(json: serde_json::Value) -> String {
-        params(json)
-            .validate()
-            .expect_err("should be invalid")
-            .client_message()
+        params(json).validate().expect_err("should be invalid").client_message()
     }
 
     #[test]
@@ -223,18 +189,13 @@ mod tests {
         let m = error(serde_json::json!({"limit": 5}));
         assert!(m.contains("at least one of query, country"), "{m}");
         let m = error(serde_json::json!({"query": "   ", "industry": "\n"}));
-        assert!(
-            m.contains("at least one of"),
-            "blank strings count as missing: {m}"
-        );
+        assert!(m.contains("at least one of"), "blank strings count as missing: {m}");
     }
 
     #[test]
     fn country_forms_normalise_to_alpha2() {
         for c in ["de", "DEU", "Germany", " germany "] {
-            let v = params(serde_json::json!({"country": c}))
-                .validate()
-                .expect("valid");
+            let v = params(serde_json::json!({"country": c})).validate().expect("valid");
             assert_eq!(v.filter.country, Some("DE"), "{c}");
         }
     }
@@ -249,36 +210,22 @@ mod tests {
     fn employee_bounds_are_checked() {
         assert!(error(serde_json::json!({"employees_min": -1})).contains("between 0 and 10000000"));
         assert!(error(serde_json::json!({"employees_max": 10_000_001})).contains("employees_max"));
-        assert!(
-            error(serde_json::json!({"employees_min": 200, "employees_max": 50}))
-                .contains("must not exceed")
-        );
-        let v = params(serde_json::json!({"employees_min": 50, "employees_max": 50}))
-            .validate()
-            .expect("equal ok");
-        assert_eq!(
-            (v.filter.employees_min, v.filter.employees_max),
-            (Some(50), Some(50))
-        );
+        assert!(error(serde_json::json!({"employees_min": 200, "employees_max": 50})).contains("must not exceed"));
+        let v = params(serde_json::json!({"employees_min": 50, "employees_max": 50})).validate().expect("equal ok");
+        assert_eq!((v.filter.employees_min, v.filter.employees_max), (Some(50), Some(50)));
     }
 
     #[test]
     fn query_is_collapsed_and_limited_to_200_chars() {
-        let v = params(serde_json::json!({"query": "  cloud \t\n security  "}))
-            .validate()
-            .expect("valid");
+        let v = params(serde_json::json!({"query": "  cloud \t\n security  "})).validate().expect("valid");
         assert_eq!(v.filter.query.as_deref(), Some("cloud security"));
         assert!(error(serde_json::json!({"query": "x".repeat(201)})).contains("at most 200"));
-        assert!(
-            error(serde_json::json!({"query": "a", "industry": "x".repeat(101)}))
-                .contains("at most 100")
-        );
+        assert!(error(serde_json::json!({"query": "a", "industry": "x".repeat(101)})).contains("at most 100"));
     }
 
     #[test]
     fn unknown_fields_are_rejected() {
-        let r: Result<Params, _> =
-            serde_json::from_value(serde_json::json!({"query": "a", "owner": "x"}));
+        let r: Result<Params, _> = serde_json::from_value(serde_json::json!({"query": "a", "owner": "x"}));
         assert!(r.is_err());
     }
 }

@@ -28,22 +28,17 @@ pub struct Reply {
 }
 
 pub fn harness(mode: Mode, vars: &[(&str, &str)]) -> Harness {
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let config = Config::from_lookup(mode, |k| {
-        vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-    })
-    .expect("test config is valid");
-    let backend = Arc::new(MemoryBackend::new());
+    harness_over(Arc::new(MemoryBackend::new()), mode, vars)
+}
+
+/// A harness over an existing backend: several instances or callers sharing one platform.
+pub fn harness_over(backend: Arc<MemoryBackend>, mode: Mode, vars: &[(&str, &str)]) -> Harness {
+    let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let config = Config::from_lookup(mode, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        .expect("test config is valid");
     let audit = Arc::new(MemorySink::default());
     let state = build_state(config, backend.clone(), audit.clone());
-    Harness {
-        app: app(state),
-        backend,
-        audit,
-    }
+    Harness { app: app(state), backend, audit }
 }
 
 /// A `serve`-mode harness (loopback hosts, local principal).
@@ -62,17 +57,10 @@ pub fn meta() -> Value {
 pub async fn reply(response: http::Response<Body>) -> Reply {
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        text,
-        json,
-    }
+    Reply { status, headers, text, json }
 }
 
 impl Harness {
@@ -85,20 +73,12 @@ impl Harness {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let response = self
-            .app
-            .clone()
-            .oneshot(req.body(body.into()).expect("request"))
-            .await
-            .expect("infallible");
+        let response = self.app.clone().oneshot(req.body(body.into()).expect("request")).await.expect("infallible");
         reply(response).await
     }
 
     pub async fn post(&self, body: Value, headers: &[(&str, &str)]) -> Reply {
-        let mut all = vec![
-            ("content-type", "application/json"),
-            ("accept", "application/json, text/event-stream"),
-        ];
+        let mut all = vec![("content-type", "application/json"), ("accept", "application/json, text/event-stream")];
         all.extend_from_slice(headers);
         self.post_raw(body.to_string(), &all).await
     }
@@ -116,49 +96,31 @@ impl Harness {
 
     /// tools/call the 2026-07-28 way, no prior request; returns the JSON-RPC `result`.
     pub async fn call(&self, tool: &str, arguments: Value) -> Value {
-        let r = self
-            .request_2026(
-                "tools/call",
-                json!({"name": tool, "arguments": arguments}),
-                Some(tool),
-            )
-            .await;
+        let r = self.request_2026("tools/call", json!({"name": tool, "arguments": arguments}), Some(tool)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.json
-            .get("result")
-            .cloned()
-            .unwrap_or_else(|| panic!("no result: {}", r.text))
+        r.json.get("result").cloned().unwrap_or_else(|| panic!("no result: {}", r.text))
     }
 
     /// tools/call the 2025-11-25 way on a fresh instance (no initialize).
     pub async fn call_2025(&self, tool: &str, arguments: Value) -> Value {
         let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
-        let r = self
-            .post(body, &[("mcp-protocol-version", "2025-11-25")])
-            .await;
+        let r = self.post(body, &[("mcp-protocol-version", "2025-11-25")]).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.json
-            .get("result")
-            .cloned()
-            .unwrap_or_else(|| panic!("no result: {}", r.text))
+        r.json.get("result").cloned().unwrap_or_else(|| panic!("no result: {}", r.text))
     }
 
     /// Send an event file from events/ through the Lambda path.
     pub async fn lambda(&self, event: &str) -> Reply {
         let path = format!("{}/events/{event}.json", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let request =
-            lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
         reply(b2b_mcp::lambda::handle(self.app.clone(), request).await).await
     }
 }
 
 /// The text block of a tool result.
 pub fn text_of(result: &Value) -> String {
-    result["content"][0]["text"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    result["content"][0]["text"].as_str().unwrap_or_default().to_owned()
 }
 
 pub fn is_error(result: &Value) -> bool {

@@ -21,10 +21,7 @@ async fn v2_discover_without_initialize() {
     assert_eq!(result["supportedVersions"][0], "2026-07-28");
     assert_eq!(result["resultType"], "complete");
     assert!(result["capabilities"]["tools"].is_object());
-    assert_eq!(
-        result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
-        "b2b-mcp"
-    );
+    assert_eq!(result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "b2b-mcp");
 }
 
 #[tokio::test]
@@ -62,17 +59,11 @@ async fn v2_denied_mutation_never_reaches_the_backend() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let result = &r.json["result"];
     assert!(is_error(result));
-    assert_eq!(
-        text_of(result),
-        "mutations are disabled in this deployment (ALLOW_MUTATIONS=false)"
-    );
+    assert_eq!(text_of(result), "mutations are disabled in this deployment (ALLOW_MUTATIONS=false)");
     assert!(h.backend.calls().is_empty());
     let audit = h.audit.records();
     assert_eq!(audit[0].decision, Decision::Denied);
-    assert_eq!(
-        serde_json::to_value(audit[0].kind).ok(),
-        Some(json!("mutation"))
-    );
+    assert_eq!(serde_json::to_value(audit[0].kind).ok(), Some(json!("mutation")));
 }
 
 #[tokio::test]
@@ -97,10 +88,7 @@ async fn v2_missing_meta_is_rejected_before_the_tool_runs() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     assert_eq!(r.json["error"]["code"], -32602);
     assert!(
-        r.json["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("io.modelcontextprotocol/protocolVersion")
+        r.json["error"]["message"].as_str().unwrap_or_default().contains("io.modelcontextprotocol/protocolVersion")
     );
     assert!(h.backend.calls().is_empty());
 }
@@ -143,29 +131,16 @@ async fn v1_tools_list_and_call_need_no_initialize() {
     let h = lambda(&[]);
     let r = h.lambda("apigw-v1-tools-list").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let names: Vec<&str> = r.json["result"]["tools"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t["name"].as_str())
-        .collect();
+    let names: Vec<&str> =
+        r.json["result"]["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
     assert_eq!(names.len(), 6);
     assert!(!names.contains(&"create_collection"));
 
     let r = h.lambda("apigw-v1-tools-call").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(
-        r.json["result"]["structuredContent"]["name"],
-        "Acme Analytics GmbH"
-    );
-    assert_eq!(
-        h.backend.calls()[0].variables,
-        json!({"domain": "acme-analytics.de"})
-    );
-    assert_eq!(
-        h.audit.records()[0].principal.as_deref(),
-        Some("arn:aws:iam::123456789012:user/integration")
-    );
+    assert_eq!(r.json["result"]["structuredContent"]["name"], "Acme Analytics GmbH");
+    assert_eq!(h.backend.calls()[0].variables, json!({"domain": "acme-analytics.de"}));
+    assert_eq!(h.audit.records()[0].principal.as_deref(), Some("arn:aws:iam::123456789012:user/integration"));
 }
 
 #[tokio::test]
@@ -177,14 +152,8 @@ async fn alb_event_is_served() {
 
 #[tokio::test]
 async fn configured_hosts_are_enforced_in_lambda() {
-    let h = lambda(&[(
-        "ALLOWED_HOSTS",
-        "abc123.execute-api.eu-west-1.amazonaws.com",
-    )]);
+    let h = lambda(&[("ALLOWED_HOSTS", "abc123.execute-api.eu-west-1.amazonaws.com")]);
     assert_eq!(h.lambda("apigw-v2-discover").await.status, StatusCode::OK);
     let h = lambda(&[("ALLOWED_HOSTS", "mcp.example.com")]);
-    assert_eq!(
-        h.lambda("apigw-v2-discover").await.status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(h.lambda("apigw-v2-discover").await.status, StatusCode::FORBIDDEN);
 }

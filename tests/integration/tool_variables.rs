@@ -68,7 +68,8 @@ async fn get_companies_batch_variables() {
 #[tokio::test]
 async fn ai_search_variables() {
     let h = local(&[]);
-    let r = h.call("ai_search", json!({"query": " SaaS companies in Germany\nwith 50-200 employees ", "limit": 0})).await;
+    let r =
+        h.call("ai_search", json!({"query": " SaaS companies in Germany\nwith 50-200 employees ", "limit": 0})).await;
     assert!(is_error(&r), "limit 0 is refused before any call");
     h.call("ai_search", json!({"query": "SaaS companies in Germany with 50-200 employees", "limit": 101})).await;
     assert_variables_fit_schema(&h.backend.calls());
@@ -91,8 +92,7 @@ async fn mutation_variables() {
     let id = created["structuredContent"]["collection"]["id"].as_str().expect("collection id").to_owned();
     h.call("add_to_collection", json!({"collection_id": id, "company_ids": ["c_0001", "c_0002", "c_0001", "c_0404"]}))
         .await;
-    h.call("request_email_discovery", json!({"company_id": "c_0001", "department": "sales", "max_contacts": 10}))
-        .await;
+    h.call("request_email_discovery", json!({"company_id": "c_0001", "department": "sales", "max_contacts": 10})).await;
     h.call("request_email_discovery", json!({"company_id": "c_0002"})).await;
     assert_variables_fit_schema(&h.backend.calls());
     insta::assert_json_snapshot!(h.backend.calls());
