@@ -55,6 +55,7 @@ async fn invalid_input_is_a_tool_error_and_reaches_no_backend() {
         ("ai_search", json!({"query": "x".repeat(501)}), "at most 500"),
         ("get_collection_items", json!({"collection_id": "a\"){ __schema }"}), "not an id"),
     ];
+    let case_count = cases.len();
     for (tool, args, expected) in cases {
         let result = h.call(tool, args.clone()).await;
         assert!(is_error(&result), "{tool} {args}: {result}");
@@ -63,12 +64,8 @@ async fn invalid_input_is_a_tool_error_and_reaches_no_backend() {
     }
     assert!(h.backend.calls().is_empty(), "no invalid value reached the backend: {:?}", h.backend.calls());
     let audit = h.audit.records();
-    assert_eq!(audit.len(), cases_len());
+    assert_eq!(audit.len(), case_count);
     assert!(audit.iter().all(|r| r.outcome == Outcome::InvalidInput && r.decision == Decision::Allowed));
-}
-
-fn cases_len() -> usize {
-    12
 }
 
 #[tokio::test]
