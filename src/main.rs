@@ -32,9 +32,16 @@ fn mode_from_args(args: &[String]) -> anyhow::Result<(Mode, Option<String>)> {
 }
 
 fn init_logging(mode: Mode) {
-    let filter = EnvFilter::try_from_env("LOG_LEVEL")
+    let mut filter = EnvFilter::try_from_env("LOG_LEVEL")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // These libraries log whole requests at debug/trace (tool arguments, headers); whatever
+    // level an operator picks, their payload dumps never reach CloudWatch.
+    for quiet in ["rmcp=info", "hyper=info", "hyper_util=info", "h2=info", "tower=info", "lambda_runtime=info", "lambda_http=info"] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let builder = tracing_subscriber::fmt().json().flatten_event(true).with_current_span(false).with_env_filter(filter);
     // In stdio mode stdout is the protocol channel: logs must go elsewhere.
     match mode {
