@@ -35,9 +35,18 @@ fn init_logging(mode: Mode) {
     let mut filter = EnvFilter::try_from_env("LOG_LEVEL")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    // These libraries log whole requests at debug/trace (tool arguments, headers); whatever
-    // level an operator picks, their payload dumps never reach CloudWatch.
-    for quiet in ["rmcp=info", "hyper=info", "hyper_util=info", "h2=info", "tower=info", "lambda_runtime=info", "lambda_http=info"] {
+    // These libraries log whole requests at debug/trace (tool arguments, headers), and rmcp
+    // logs three lines per stateless request at info: whatever level an operator picks, payload
+    // dumps and per-request noise never reach CloudWatch.
+    for quiet in [
+        "rmcp=warn",
+        "hyper=info",
+        "hyper_util=info",
+        "h2=info",
+        "tower=info",
+        "lambda_runtime=info",
+        "lambda_http=info",
+    ] {
         if let Ok(directive) = quiet.parse() {
             filter = filter.add_directive(directive);
         }

@@ -66,10 +66,10 @@ impl From<CompanyNode> for CompanySummary {
 impl CompanySummary {
     /// One line for text renderings: "Acme GmbH (acme.de), DE, Software, 120 employees [id c_1]".
     pub fn line(&self) -> String {
-        let mut parts = vec![self.name.clone()];
-        if let Some(d) = &self.domain {
-            parts[0] = format!("{} ({d})", self.name);
-        }
+        let mut parts = vec![match &self.domain {
+            Some(d) => format!("{} ({d})", self.name),
+            None => self.name.clone(),
+        }];
         parts.extend(self.country.clone());
         parts.extend(self.industry.clone());
         if let Some(n) = self.employees {

@@ -74,3 +74,29 @@ impl ToolDef for CreateCollection {
         Ok(Output { collection: Collection::from(data.create_collection) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::backend::memory::MemoryBackend;
+    use crate::caller::{Caller, PrincipalSource};
+
+    /// The registry already withholds mutations; the tool refuses on its own too.
+    #[tokio::test]
+    async fn refuses_when_the_stage_disallows_mutations_even_if_dispatched() {
+        let backend = Arc::new(MemoryBackend::new());
+        let caller = Caller {
+            principal: Some("alice".into()),
+            source: PrincipalSource::Local,
+            request_id: "r1".into(),
+            scopes: vec![],
+        };
+        let ctx = ToolContext::new(backend.clone(), caller, false);
+        let params = Params { name: "Targets".into(), description: None };
+        let err = CreateCollection::run(&ctx, params).await.unwrap_err();
+        assert!(matches!(err, ToolError::MutationsDisabled));
+        assert!(backend.calls().is_empty());
+    }
+}

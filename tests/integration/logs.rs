@@ -47,7 +47,10 @@ fn credentials_and_free_text_never_reach_the_logs() {
     let started = Instant::now();
     let addr = loop {
         let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let url = text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).find_map(|v| v["url"].as_str().map(str::to_owned));
+        let url = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find_map(|v| v["url"].as_str().map(str::to_owned));
         if let Some(url) = url {
             break url.trim_start_matches("http://").trim_end_matches("/mcp").to_owned();
         }

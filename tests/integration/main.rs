@@ -1,6 +1,8 @@
 //! Integration tests: the whole HTTP app (the same one Lambda and `serve` run), the Lambda
 //! event path, the stdio binary and the log output. One test binary keeps builds lean.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 mod common;
 
 mod lambda_events;

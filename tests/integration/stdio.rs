@@ -43,7 +43,8 @@ async fn initialize_list_and_call_over_stdio() {
             .expect("answer within 20 s")
             .expect("read")
             .expect("a line");
-        answers.push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout carries only JSON-RPC: {e}: {line}")));
+        answers
+            .push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout carries only JSON-RPC: {e}: {line}")));
     }
     assert_eq!(answers[0]["result"]["serverInfo"]["name"], "b2b-mcp");
     assert_eq!(answers[1]["result"]["tools"].as_array().map(Vec::len), Some(6));
@@ -52,7 +53,8 @@ async fn initialize_list_and_call_over_stdio() {
     assert_eq!(result["structuredContent"]["companies"][0]["name"], "Brightpath Security Ltd");
 
     drop(stdin);
-    let output = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await.expect("exits").expect("output");
+    let output =
+        tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await.expect("exits").expect("output");
     let stderr = String::from_utf8_lossy(&output.stderr);
     let audit: Vec<Value> = stderr
         .lines()

@@ -1,0 +1,46 @@
+# b2b-mcp: build, test and run the MCP server.
+# `make run` serves the local stage on http://127.0.0.1:3000/mcp; `make test` is what CI runs.
+
+CARGO ?= cargo
+BIND ?= 127.0.0.1:3000
+BIN := b2b-mcp
+
+.PHONY: help build release test lint fmt run stdio clean
+
+help:
+	@echo "make run      serve the local stage over HTTP (mutations on, built-in sample data)"
+	@echo "make stdio    run the stdio transport (for desktop clients)"
+	@echo "make test     format check, clippy, all tests"
+	@echo "make build    debug build;  make release: optimised build"
+
+build:
+	$(CARGO) build --locked --bin $(BIN)
+
+release:
+	$(CARGO) build --locked --release --bin $(BIN)
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+test: lint
+	$(CARGO) test --locked --all-targets
+
+run: build
+	@echo ""
+	@echo "MCP endpoint: http://$(BIND)/mcp   (stage local, mutations on, Ctrl-C stops)"
+	@echo "Try it:"
+	@echo "  curl -s http://$(BIND)/mcp -H 'content-type: application/json' \\"
+	@echo "    -H 'mcp-protocol-version: 2026-07-28' -H 'mcp-method: tools/call' -H 'mcp-name: search_companies' \\"
+	@echo "    -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"search_companies\",\"arguments\":{\"country\":\"Germany\"},\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}'"
+	@echo ""
+	STAGE=local ALLOW_MUTATIONS=true $(CARGO) run --quiet --locked --bin $(BIN) -- serve --bind $(BIND)
+
+stdio: build
+	@STAGE=local ALLOW_MUTATIONS=true $(CARGO) run --quiet --locked --bin $(BIN) -- stdio
+
+clean:
+	$(CARGO) clean
