@@ -157,3 +157,14 @@ async fn configured_hosts_are_enforced_in_lambda() {
     let h = lambda(&[("ALLOWED_HOSTS", "mcp.example.com")]);
     assert_eq!(h.lambda("apigw-v2-discover").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn function_url_event_with_iam_auth_is_served() {
+    let h = lambda(&[]);
+    let r = h.lambda("function-url-tools-call").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!is_error(&r.json["result"]), "{}", r.text);
+    let record = &h.audit.records()[0];
+    assert_eq!(record.principal.as_deref(), Some("arn:aws:sts::123456789012:assumed-role/svc/worker"));
+    assert_eq!(record.request_id, "req-function-url-tools-call");
+}

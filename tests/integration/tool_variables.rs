@@ -76,22 +76,52 @@ async fn ai_search_variables() {
     insta::assert_json_snapshot!(h.backend.calls());
 }
 
+/// The calls made for `operation` only (a test may set up state with other tools first).
+fn calls_of(h: &crate::common::Harness, operation: &str) -> Vec<RecordedCall> {
+    h.backend.calls().into_iter().filter(|c| c.operation == operation).collect()
+}
+
 #[tokio::test]
-async fn collection_read_variables_carry_the_caller_as_owner() {
+async fn list_collections_variables_carry_the_caller_as_owner() {
     let h = local(&[("LOCAL_PRINCIPAL", "alice")]);
     h.call("list_collections", json!({"limit": 5})).await;
-    h.call("get_collection_items", json!({"collection_id": "col_0001", "cursor": "next-1"})).await;
+    h.call("list_collections", json!({"limit": 1000, "cursor": "  "})).await;
     assert_variables_fit_schema(&h.backend.calls());
     insta::assert_json_snapshot!(h.backend.calls());
 }
 
 #[tokio::test]
-async fn mutation_variables() {
+async fn get_collection_items_variables() {
+    let h = local(&[("LOCAL_PRINCIPAL", "alice")]);
+    h.call("get_collection_items", json!({"collection_id": " col_0001 ", "cursor": "next-1", "limit": 7})).await;
+    assert_variables_fit_schema(&h.backend.calls());
+    insta::assert_json_snapshot!(h.backend.calls());
+}
+
+#[tokio::test]
+async fn create_collection_variables() {
     let h = local(MUTATIONS_ON);
-    let created = h.call("create_collection", json!({"name": "  DACH   SaaS ", "description": "Q1 targets"})).await;
+    h.call("create_collection", json!({"name": "  DACH   SaaS ", "description": "Q1\n targets"})).await;
+    h.call("create_collection", json!({"name": "No description", "description": "   "})).await;
+    assert_variables_fit_schema(&h.backend.calls());
+    insta::assert_json_snapshot!(h.backend.calls());
+}
+
+#[tokio::test]
+async fn add_to_collection_variables() {
+    let h = local(MUTATIONS_ON);
+    let created = h.call("create_collection", json!({"name": "Targets"})).await;
     let id = created["structuredContent"]["collection"]["id"].as_str().expect("collection id").to_owned();
-    h.call("add_to_collection", json!({"collection_id": id, "company_ids": ["c_0001", "c_0002", "c_0001", "c_0404"]}))
+    h.call("add_to_collection", json!({"collection_id": id, "company_ids": ["c_0001", " c_0002", "c_0001", "c_0404"]}))
         .await;
+    let calls = calls_of(&h, "AddToCollection");
+    assert_variables_fit_schema(&calls);
+    insta::assert_json_snapshot!(calls);
+}
+
+#[tokio::test]
+async fn request_email_discovery_variables() {
+    let h = local(MUTATIONS_ON);
     h.call("request_email_discovery", json!({"company_id": "c_0001", "department": "sales", "max_contacts": 10})).await;
     h.call("request_email_discovery", json!({"company_id": "c_0002"})).await;
     assert_variables_fit_schema(&h.backend.calls());
