@@ -12,6 +12,8 @@ use crate::caller::{Caller, PrincipalSource};
 use crate::error::Outcome;
 use crate::tools::ToolKind;
 
+const MAX_ARG_NAMES: usize = 32;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
@@ -68,7 +70,9 @@ impl AuditRecord {
 
     /// Record argument names, and the values of `safe` ones (bounded in size).
     pub fn with_args(mut self, arguments: &Map<String, Value>, safe: &[&str]) -> AuditRecord {
-        self.arg_names = arguments.keys().map(|k| crate::error::truncate_for_message(k, 64)).collect();
+        // A hostile call can send thousands of keys; the record stays one short line.
+        self.arg_names =
+            arguments.keys().take(MAX_ARG_NAMES).map(|k| crate::error::truncate_for_message(k, 64)).collect();
         for (name, value) in arguments {
             if safe.contains(&name.as_str()) {
                 self.args.insert(name.clone(), bounded(value));
@@ -133,5 +137,36 @@ impl MemorySink {
 impl AuditSink for MemorySink {
     fn emit(&self, record: &AuditRecord) {
         self.records.lock().unwrap_or_else(|p| p.into_inner()).push(record.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::caller::Caller;
+
+    fn caller() -> Caller {
+        Caller { principal: Some("p".into()), source: PrincipalSource::Local, request_id: "r".into(), scopes: vec![] }
+    }
+
+    #[test]
+    fn only_safe_values_are_kept_and_bounded() {
+        let args: Map<String, Value> = serde_json::from_value(serde_json::json!({
+            "query": "my secret plans", "country": "x".repeat(500), "ids": (0..80).collect::<Vec<_>>()
+        }))
+        .unwrap();
+        let r = AuditRecord::new(&caller(), "dev", "search_companies", ToolKind::Read)
+            .with_args(&args, &["country", "ids"]);
+        assert!(!r.args.contains_key("query"));
+        assert_eq!(r.args["country"].as_str().map(|s| s.chars().count()), Some(101));
+        assert_eq!(r.args["ids"].as_array().map(Vec::len), Some(50));
+        assert_eq!(r.arg_names.len(), 3);
+    }
+
+    #[test]
+    fn argument_names_are_capped() {
+        let args: Map<String, Value> = (0..1000).map(|i| (format!("k{i}"), Value::Null)).collect();
+        let r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_args(&args, &[]);
+        assert_eq!(r.arg_names.len(), MAX_ARG_NAMES);
     }
 }

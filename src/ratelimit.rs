@@ -5,6 +5,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Number of tracked (caller, tool) pairs above which idle ones are dropped.
+const SWEEP_AT: usize = 10_000;
+
 pub trait RateLimiter: Send + Sync {
     /// Count one call; `Err(wait)` when the caller must wait before calling this tool again.
     fn check(&self, principal: &str, tool: &str) -> Result<(), Duration>;
@@ -28,6 +31,10 @@ impl LocalRateLimiter {
         };
         // A poisoned lock only means another request panicked mid-update; the log is still usable.
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        if calls.len() >= SWEEP_AT {
+            // Forget callers with no call inside the window, so memory follows active callers.
+            calls.retain(|_, log| log.back().is_some_and(|t| now.duration_since(*t) < self.window));
+        }
         let log = calls.entry((principal.to_owned(), tool.to_owned())).or_default();
         while log.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
             log.pop_front();
@@ -65,6 +72,17 @@ mod tests {
         let wait = l.check_at("alice", "ai_search", t0 + Duration::from_secs(10)).unwrap_err();
         assert_eq!(wait, Duration::from_secs(50));
         assert!(l.check_at("alice", "ai_search", t0 + Duration::from_secs(60)).is_ok(), "oldest call left the window");
+    }
+
+    #[test]
+    fn idle_callers_are_forgotten() {
+        let l = limiter();
+        let t0 = Instant::now();
+        for i in 0..SWEEP_AT {
+            assert!(l.check_at(&format!("caller-{i}"), "ai_search", t0).is_ok());
+        }
+        assert!(l.check_at("late", "ai_search", t0 + Duration::from_secs(61)).is_ok());
+        assert_eq!(l.calls.lock().map(|c| c.len()).unwrap_or_default(), 1);
     }
 
     #[test]
