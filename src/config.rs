@@ -2,6 +2,7 @@
 //! validated once at start so a bad stage setting fails the cold start, not a request.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::tools::ALL_TOOL_NAMES;
 
@@ -40,11 +41,32 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Principal used when the request carries no authorizer identity (local stages, stdio).
     pub local_principal: Option<String>,
-    pub appsync_auth: AppsyncAuth,
+    /// The platform's AppSync API; `None` serves the built-in sample data (laptops, tests).
+    pub appsync: Option<AppsyncConfig>,
+    /// Everything one request may take, below the Lambda timeout.
+    pub request_deadline: Duration,
     /// Calls per minute per caller for `ai_search`.
     pub ai_search_per_minute: u32,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+}
+
+/// How to reach AppSync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppsyncConfig {
+    /// The GraphQL endpoint (https, or http on loopback for the local platform).
+    pub url: String,
+    /// Region for SigV4, from APPSYNC_REGION, the endpoint's host name or AWS_REGION.
+    pub region: Option<String>,
+    pub auth: AppsyncAuth,
+    /// Secret holding the API key or the OIDC client credentials.
+    pub secret_arn: Option<String>,
+    /// Secrets Manager endpoint override (moto in tests); AWS_ENDPOINT_URL also works.
+    pub secrets_endpoint_url: Option<String>,
+    /// How long a fetched secret is used before it is fetched again.
+    pub secret_ttl: Duration,
+    /// Time allowed for one HTTP attempt.
+    pub attempt_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -64,6 +86,66 @@ fn parse_bool(name: &'static str, value: Option<String>, default: bool) -> Resul
         Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(false),
         Some(v) => Err(invalid(name, v, "true or false")),
     }
+}
+
+fn positive(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(v) => v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| invalid(name, v, "a positive integer")),
+    }
+}
+
+fn millis(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+    positive(get, name, default).map(Duration::from_millis)
+}
+
+/// `<api-id>.appsync-api.<region>.amazonaws.com` names its region.
+fn region_from_host(url: &reqwest::Url) -> Option<String> {
+    let host = url.host_str()?;
+    let rest = host.split_once(".appsync-api.")?.1;
+    rest.strip_suffix(".amazonaws.com").map(str::to_owned)
+}
+
+fn appsync_from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<AppsyncConfig>, ConfigError> {
+    let Some(url) = get("APPSYNC_URL").map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let parsed = reqwest::Url::parse(&url).map_err(|_| invalid("APPSYNC_URL", &url, "an https URL"))?;
+    let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
+        return Err(invalid("APPSYNC_URL", &url, "an https URL (plain http only on loopback)"));
+    }
+    let auth = match get("APPSYNC_AUTH").as_deref().map(str::trim) {
+        None | Some("") | Some("iam") => AppsyncAuth::Iam,
+        Some("api_key") => AppsyncAuth::ApiKey,
+        Some("oidc") => AppsyncAuth::Oidc,
+        Some(other) => return Err(invalid("APPSYNC_AUTH", other, "iam, api_key or oidc")),
+    };
+    let region = get("APPSYNC_REGION")
+        .or_else(|| region_from_host(&parsed))
+        .or_else(|| get("AWS_REGION"))
+        .or_else(|| get("AWS_DEFAULT_REGION"))
+        .filter(|r| !r.trim().is_empty());
+    if auth == AppsyncAuth::Iam && region.is_none() {
+        return Err(invalid("APPSYNC_REGION", "", "a region for SigV4 (or AWS_REGION)"));
+    }
+    let secret_arn = get("APPSYNC_SECRET_ARN").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    if auth != AppsyncAuth::Iam && secret_arn.is_none() {
+        return Err(invalid(
+            "APPSYNC_SECRET_ARN",
+            "",
+            format!("the secret with the credentials for {}", auth.as_str()),
+        ));
+    }
+    Ok(Some(AppsyncConfig {
+        url,
+        region,
+        auth,
+        secret_arn,
+        secrets_endpoint_url: get("SECRETS_ENDPOINT_URL").filter(|u| !u.trim().is_empty()),
+        secret_ttl: Duration::from_secs(positive(get, "SECRET_TTL_SECONDS", 300)?),
+        attempt_timeout: millis(get, "BACKEND_TIMEOUT_MS", 5_000)?,
+    }))
 }
 
 fn comma_list(value: Option<String>) -> Vec<String> {
@@ -117,12 +199,17 @@ impl Config {
             .filter(|s| !s.is_empty())
             .or_else(|| (mode != Mode::Lambda).then(|| "local-user".to_owned()));
 
-        let appsync_auth = match get("APPSYNC_AUTH").as_deref().map(str::trim) {
-            None | Some("") | Some("iam") => AppsyncAuth::Iam,
-            Some("api_key") => AppsyncAuth::ApiKey,
-            Some("oidc") => AppsyncAuth::Oidc,
-            Some(other) => return Err(invalid("APPSYNC_AUTH", other, "iam, api_key or oidc")),
-        };
+        let appsync = appsync_from_lookup(&get)?;
+        let request_deadline = millis(&get, "REQUEST_DEADLINE_MS", 20_000)?;
+        if let Some(a) = &appsync
+            && a.attempt_timeout > request_deadline
+        {
+            return Err(invalid(
+                "BACKEND_TIMEOUT_MS",
+                &a.attempt_timeout.as_millis().to_string(),
+                "at most REQUEST_DEADLINE_MS",
+            ));
+        }
 
         let ai_text = get("AI_SEARCH_PER_MINUTE").unwrap_or_else(|| "5".to_owned());
         let ai_search_per_minute = ai_text
@@ -141,7 +228,8 @@ impl Config {
             allowed_hosts,
             allowed_origins,
             local_principal,
-            appsync_auth,
+            appsync,
+            request_deadline,
             ai_search_per_minute,
             max_body_bytes: 1024 * 1024,
         })
@@ -198,9 +286,39 @@ mod tests {
     }
 
     #[test]
-    fn bad_appsync_auth_and_rate_are_rejected() {
-        assert!(config(Mode::Serve, &[("APPSYNC_AUTH", "password")]).is_err());
+    fn no_appsync_url_means_sample_data() {
+        assert_eq!(config(Mode::Serve, &[("APPSYNC_AUTH", "api_key")]).expect("valid").appsync, None);
+    }
+
+    #[test]
+    fn appsync_settings_are_validated() {
+        let url = ("APPSYNC_URL", "https://abc.appsync-api.eu-west-1.amazonaws.com/graphql");
+        let c = config(Mode::Lambda, &[url]).expect("valid").appsync.expect("appsync");
+        assert_eq!((c.auth, c.region.as_deref()), (AppsyncAuth::Iam, Some("eu-west-1")));
+        assert!(config(Mode::Lambda, &[url, ("APPSYNC_AUTH", "password")]).is_err());
+        assert!(config(Mode::Lambda, &[url, ("APPSYNC_AUTH", "api_key")]).is_err(), "api_key needs a secret");
+        let ok = config(Mode::Lambda, &[url, ("APPSYNC_AUTH", "oidc"), ("APPSYNC_SECRET_ARN", "arn:x")]);
+        assert_eq!(ok.expect("valid").appsync.map(|a| a.auth), Some(AppsyncAuth::Oidc));
+        assert!(config(Mode::Lambda, &[("APPSYNC_URL", "http://example.com/graphql")]).is_err(), "http off loopback");
+        assert!(
+            config(Mode::Serve, &[("APPSYNC_URL", "http://127.0.0.1:4000/graphql")]).is_err(),
+            "iam needs a region"
+        );
+        let local =
+            config(Mode::Serve, &[("APPSYNC_URL", "http://127.0.0.1:4000/graphql"), ("AWS_REGION", "us-east-1")]);
+        assert_eq!(local.expect("valid").appsync.and_then(|a| a.region), Some("us-east-1".into()));
+    }
+
+    #[test]
+    fn attempt_timeout_must_fit_the_deadline() {
+        let url = ("APPSYNC_URL", "https://abc.appsync-api.eu-west-1.amazonaws.com/graphql");
+        assert!(config(Mode::Lambda, &[url, ("REQUEST_DEADLINE_MS", "1000"), ("BACKEND_TIMEOUT_MS", "2000")]).is_err());
+    }
+
+    #[test]
+    fn bad_rate_and_path_are_rejected() {
         assert!(config(Mode::Serve, &[("AI_SEARCH_PER_MINUTE", "0")]).is_err());
+        assert!(config(Mode::Serve, &[("REQUEST_DEADLINE_MS", "soon")]).is_err());
         assert!(config(Mode::Serve, &[("MCP_PATH", "mcp")]).is_err());
     }
 }

@@ -64,7 +64,9 @@ impl ToolError {
         match self {
             ToolError::Backend(e) => match e {
                 BackendError::Timeout(_) => {
-                    "the company platform did not answer in time; nothing was changed, retry in a few seconds".into()
+                    "the company platform did not answer in time; retry in a few seconds (after a change such as \
+                     create_collection, check with a read tool first whether it was applied)"
+                        .into()
                 }
                 BackendError::Throttled => {
                     "the company platform is busy (throttled); nothing was changed, retry in a few seconds".into()
@@ -72,7 +74,7 @@ impl ToolError {
                 BackendError::Unavailable(_) | BackendError::Malformed(_) => {
                     "the company platform is temporarily unavailable; retry later".into()
                 }
-                BackendError::Unauthorized => {
+                BackendError::Unauthorized | BackendError::Credentials(_) => {
                     "the server could not authenticate to the company platform; retry later or contact the operator"
                         .into()
                 }

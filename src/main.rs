@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use b2b_mcp::audit::JsonLineSink;
+use b2b_mcp::backend::GraphqlBackend;
 use b2b_mcp::backend::memory::MemoryBackend;
 use b2b_mcp::{Config, McpServer, Mode, app, build_state, listed_tools, prompts, resources};
 use rmcp::ServiceExt;
@@ -46,6 +47,11 @@ fn init_logging(mode: Mode) {
         "tower=info",
         "lambda_runtime=info",
         "lambda_http=info",
+        "reqwest=info",
+        "aws_config=info",
+        "aws_smithy_runtime=info",
+        "aws_sdk_secretsmanager=info",
+        "aws_sigv4=info",
     ] {
         if let Ok(directive) = quiet.parse() {
             filter = filter.add_directive(directive);
@@ -61,6 +67,7 @@ fn init_logging(mode: Mode) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mode, bind) = mode_from_args(&args)?;
     init_logging(mode);
@@ -69,10 +76,10 @@ async fn main() -> anyhow::Result<()> {
     if let Some(bind) = bind {
         config.bind = bind.parse().with_context(|| format!("--bind {bind}: expected HOST:PORT"))?;
     }
-    if std::env::var_os("APPSYNC_URL").is_some() {
-        bail!("APPSYNC_URL is set, but this build has no AppSync client: unset it to use the built-in sample data");
-    }
-    let backend = Arc::new(MemoryBackend::new());
+    let backend: Arc<dyn GraphqlBackend> = match &config.appsync {
+        Some(appsync) => Arc::new(b2b_mcp::backend::appsync::connect(appsync).await.context("AppSync client")?),
+        None => Arc::new(MemoryBackend::new()),
+    };
     let sink = match mode {
         Mode::Stdio => JsonLineSink::Stderr,
         Mode::Lambda | Mode::Serve => JsonLineSink::Stdout,
@@ -82,8 +89,9 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(
         stage = %c.stage,
         mode = ?mode,
-        appsync_auth = c.appsync_auth.as_str(),
-        backend = "sample",
+        backend = if c.appsync.is_some() { "appsync" } else { "sample" },
+        appsync_auth = c.appsync.as_ref().map_or("none", |a| a.auth.as_str()),
+        init_ms = started.elapsed().as_secs_f64() * 1000.0,
         mutations = if c.allow_mutations { "on" } else { "off" },
         tools = listed_tools(&state).len(),
         resources = resources::list().len() + resources::templates().len(),

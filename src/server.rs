@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest, CustomResult,
@@ -16,7 +16,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use crate::audit::{AuditRecord, AuditSink, Decision};
-use crate::backend::GraphqlBackend;
+use crate::backend::{BackendError, GraphqlBackend};
 use crate::caller::Caller;
 use crate::config::Config;
 use crate::error::{Outcome, ToolError};
@@ -49,6 +49,9 @@ const STANDARD_METHODS: [&str; 10] = [
     "prompts/get",
 ];
 
+/// Time kept back from a Lambda invocation's deadline to write the answer and the audit line.
+const LAMBDA_MARGIN: Duration = Duration::from_millis(500);
+
 const LIST_TTL_MS: u64 = 5 * 60 * 1000;
 
 const INSTRUCTIONS: &str = "Company intelligence for B2B research. Start with search_companies (filters) or \
@@ -74,6 +77,21 @@ impl McpServer {
         McpServer { state }
     }
 
+    /// The configured deadline, shortened to what is left of the Lambda invocation (less a
+    /// margin to answer in).
+    fn deadline(&self, context: &RequestContext<RoleServer>) -> Duration {
+        let configured = self.state.config.request_deadline;
+        let lambda_ms = context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<lambda_runtime::Context>())
+            .map(|ctx| ctx.deadline);
+        let Some(deadline_ms) = lambda_ms else { return configured };
+        let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(LAMBDA_MARGIN);
+        configured.min(left.max(Duration::from_millis(100)))
+    }
+
     fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {
         match context.extensions.get::<http::request::Parts>() {
             Some(parts) => Caller::from_extensions(&parts.extensions, &self.state.config),
@@ -87,6 +105,7 @@ impl McpServer {
         name: &str,
         arguments: Option<JsonObject>,
         caller: Caller,
+        deadline: Duration,
     ) -> Result<CallToolResult, McpError> {
         let started = Instant::now();
         let state = &self.state;
@@ -119,7 +138,12 @@ impl McpServer {
             ));
         }
         let ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations);
-        let result = entry.invoke(&ctx, arguments).await;
+        // One deadline for the whole call, below the Lambda timeout: a slow platform gets a clear
+        // answer, not a killed invocation.
+        let result = match tokio::time::timeout(deadline, entry.invoke(&ctx, arguments)).await {
+            Ok(result) => result,
+            Err(_) => Err(ToolError::Backend(BackendError::Timeout(deadline))),
+        };
         Ok(self.finish(record, started, ctx.backend_ms(), result))
     }
 
@@ -197,7 +221,8 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let caller = self.caller(&context);
-        self.call(&request.name, request.arguments, caller).await.map(Into::into)
+        let deadline = self.deadline(&context);
+        self.call(&request.name, request.arguments, caller, deadline).await.map(Into::into)
     }
 
     /// rmcp routes a standard method whose params it cannot read here too: that is a caller's

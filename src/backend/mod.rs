@@ -5,8 +5,11 @@
 //! document: it travels only in variables. The real AppSync client implements this trait; tests
 //! and the sample stage use [`memory::MemoryBackend`], which records every call.
 
+pub mod appsync;
+pub mod auth;
 pub mod memory;
 pub mod operations;
+pub mod secrets;
 
 use std::time::Duration;
 
@@ -46,6 +49,10 @@ pub enum BackendError {
     Malformed(String),
     #[error("backend reported GraphQL errors: {0}")]
     Graphql(String),
+    /// Our own credentials for the platform could not be had (secret missing, Secrets Manager
+    /// or the identity provider unreachable, no AWS credentials).
+    #[error("credentials for the backend unavailable: {0}")]
+    Credentials(String),
 }
 
 #[async_trait]
