@@ -5,12 +5,12 @@ CARGO ?= cargo
 BIND ?= 127.0.0.1:3000
 BIN := b2b-mcp
 
-.PHONY: help build release test lint fmt run stdio clean
+.PHONY: help build release test lint fmt run stdio tools clean
 
 help:
 	@echo "make run      serve the local stage over HTTP (mutations on, built-in sample data)"
 	@echo "make stdio    run the stdio transport (for desktop clients)"
-	@echo "make test     format check, clippy, all tests"
+	@echo "make test     format check, clippy, all tests (installs moto into .tools/ first)"
 	@echo "make build    debug build;  make release: optimised build"
 
 build:
@@ -26,7 +26,15 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-test: lint
+# Python tools the tests drive as real peers: moto (Secrets Manager) and botocore (SigV4).
+VENV := .tools/venv
+tools: $(VENV)/.installed
+$(VENV)/.installed:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
+	touch $@
+
+test: lint tools
 	$(CARGO) test --locked --all-targets
 
 run: build

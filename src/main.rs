@@ -77,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
         config.bind = bind.parse().with_context(|| format!("--bind {bind}: expected HOST:PORT"))?;
     }
     let backend: Arc<dyn GraphqlBackend> = match &config.appsync {
-        Some(appsync) => Arc::new(b2b_mcp::backend::appsync::connect(appsync).await.context("AppSync client")?),
+        Some(appsync) => Arc::new(b2b_mcp::backend::appsync::connect(appsync, None).await.context("AppSync client")?),
         None => Arc::new(MemoryBackend::new()),
     };
     let sink = match mode {

@@ -107,7 +107,12 @@ fn jittered_pause() -> Duration {
 
 /// Build the client from configuration. No network call: credentials, secrets and tokens are
 /// fetched on first use, so a cold start pays only for what a request needs.
-pub async fn connect(config: &crate::config::AppsyncConfig) -> Result<AppSyncBackend, BackendError> {
+///
+/// `sdk` replaces the default AWS configuration chain (tests pass fixed credentials).
+pub async fn connect(
+    config: &crate::config::AppsyncConfig,
+    sdk: Option<aws_config::SdkConfig>,
+) -> Result<AppSyncBackend, BackendError> {
     use crate::config::AppsyncAuth;
     let url = reqwest::Url::parse(&config.url).map_err(|e| BackendError::Unavailable(format!("APPSYNC_URL: {e}")))?;
     let http = reqwest::Client::builder()
@@ -117,7 +122,10 @@ pub async fn connect(config: &crate::config::AppsyncConfig) -> Result<AppSyncBac
         .map_err(|e| BackendError::Unavailable(format!("HTTP client: {e}")))?;
     let auth = match config.auth {
         AppsyncAuth::Iam => {
-            let sdk = sdk_config(config.region.clone()).await;
+            let sdk = match &sdk {
+                Some(sdk) => sdk.clone(),
+                None => sdk_config(config.region.clone()).await,
+            };
             let provider = sdk
                 .credentials_provider()
                 .ok_or_else(|| BackendError::Credentials("no AWS credentials provider".into()))?;
@@ -127,7 +135,10 @@ pub async fn connect(config: &crate::config::AppsyncConfig) -> Result<AppSyncBac
         AppsyncAuth::ApiKey | AppsyncAuth::Oidc => {
             let arn = config.secret_arn.as_deref().unwrap_or_default();
             let region = secret_region(arn).or_else(|| config.region.clone());
-            let sdk = sdk_config(region).await;
+            let sdk = match sdk {
+                Some(sdk) => sdk,
+                None => sdk_config(region).await,
+            };
             let secret =
                 super::secrets::SecretSource::new(&sdk, config.secrets_endpoint_url.as_deref(), arn, config.secret_ttl)
                     .await?;

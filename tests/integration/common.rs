@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use b2b_mcp::audit::MemorySink;
+use b2b_mcp::backend::GraphqlBackend;
 use b2b_mcp::backend::memory::MemoryBackend;
 use b2b_mcp::{Config, Mode, app, build_state};
 use http::{HeaderMap, Request, StatusCode};
@@ -13,10 +14,23 @@ use tower::ServiceExt;
 
 pub const V2026: &str = "2026-07-28";
 
-pub struct Harness {
+/// The app and its audit records: what every test talks to.
+pub struct Client {
     pub app: Router,
-    pub backend: Arc<MemoryBackend>,
     pub audit: Arc<MemorySink>,
+}
+
+/// A client over the recording in-memory backend.
+pub struct Harness {
+    pub client: Client,
+    pub backend: Arc<MemoryBackend>,
+}
+
+impl std::ops::Deref for Harness {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
 pub struct Reply {
@@ -33,12 +47,17 @@ pub fn harness(mode: Mode, vars: &[(&str, &str)]) -> Harness {
 
 /// A harness over an existing backend: several instances or callers sharing one platform.
 pub fn harness_over(backend: Arc<MemoryBackend>, mode: Mode, vars: &[(&str, &str)]) -> Harness {
+    Harness { client: client_over(backend.clone(), mode, vars), backend }
+}
+
+/// A client over any backend (the AppSync client in the backend tests).
+pub fn client_over(backend: Arc<dyn GraphqlBackend>, mode: Mode, vars: &[(&str, &str)]) -> Client {
     let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let config = Config::from_lookup(mode, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
         .expect("test config is valid");
     let audit = Arc::new(MemorySink::default());
-    let state = build_state(config, backend.clone(), audit.clone());
-    Harness { app: app(state), backend, audit }
+    let state = build_state(config, backend, audit.clone());
+    Client { app: app(state), audit }
 }
 
 /// A `serve`-mode harness (loopback hosts, local principal).
@@ -63,7 +82,7 @@ pub async fn reply(response: http::Response<Body>) -> Reply {
     Reply { status, headers, text, json }
 }
 
-impl Harness {
+impl Client {
     /// POST raw bytes to /mcp with the given headers (Host is localhost unless given).
     pub async fn post_raw(&self, body: impl Into<Body>, headers: &[(&str, &str)]) -> Reply {
         let mut req = Request::post("/mcp");

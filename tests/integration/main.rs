@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
+mod stub;
 
+mod appsync;
 mod lambda_events;
 mod logs;
 mod protocol;

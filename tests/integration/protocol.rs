@@ -176,7 +176,8 @@ async fn origin_and_host_are_checked() {
 #[tokio::test]
 async fn health_needs_no_mcp() {
     let req = http::Request::get("/health").body(axum::body::Body::empty()).expect("request");
-    let r = crate::common::reply(tower::ServiceExt::oneshot(local(&[]).app, req).await.expect("infallible")).await;
+    let r =
+        crate::common::reply(tower::ServiceExt::oneshot(local(&[]).app.clone(), req).await.expect("infallible")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json, json!({"status": "ok"}));
 }

@@ -1,0 +1,227 @@
+//! Real network peers for the AppSync client: a scripted AppSync-shaped GraphQL endpoint with an
+//! OAuth token endpoint, moto's Secrets Manager (PyPI `moto[server]`, installed by `make tools`),
+//! and a counting proxy in front of moto so tests can see every GetSecretValue.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use serde_json::{Value, json};
+
+/// One scripted answer of the stub.
+#[derive(Clone, Debug)]
+pub struct Scripted {
+    pub status: u16,
+    pub body: String,
+    pub delay: Duration,
+}
+
+impl Scripted {
+    pub fn ok(data: Value) -> Scripted {
+        Scripted { status: 200, body: json!({"data": data}).to_string(), delay: Duration::ZERO }
+    }
+    pub fn status(status: u16, body: &str) -> Scripted {
+        Scripted { status, body: body.to_owned(), delay: Duration::ZERO }
+    }
+    pub fn slow(delay: Duration) -> Scripted {
+        Scripted { delay, ..Scripted::ok(search_data()) }
+    }
+}
+
+/// A `searchCompanies` answer with one company.
+pub fn search_data() -> Value {
+    json!({"searchCompanies": {"items": [{"id": "c_1", "name": "Stub Corp", "domain": "stub.example",
+        "country": "DE", "city": "Berlin", "industry": "SaaS", "employees": 10, "foundedYear": 2020,
+        "description": "A stub."}], "nextToken": null}})
+}
+
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+#[derive(Default)]
+struct StubState {
+    script: VecDeque<Scripted>,
+    fallback: Option<Scripted>,
+    seen: Vec<Seen>,
+    token_requests: usize,
+    tokens_issued: usize,
+}
+
+#[derive(Clone)]
+pub struct Stub {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<StubState>>,
+}
+
+async fn graphql(State(state): State<Arc<Mutex<StubState>>>, headers: HeaderMap, body: Bytes) -> Response {
+    let next = {
+        let mut s = state.lock().unwrap();
+        s.seen.push(Seen { headers, body: serde_json::from_slice(&body).unwrap_or(Value::Null) });
+        s.script.pop_front().or_else(|| s.fallback.clone()).unwrap_or_else(|| Scripted::ok(search_data()))
+    };
+    tokio::time::sleep(next.delay).await;
+    let status = StatusCode::from_u16(next.status).unwrap();
+    (status, [("content-type", "application/json")], next.body).into_response()
+}
+
+/// Client-credentials token endpoint: Basic auth must be the test client's.
+async fn token(State(state): State<Arc<Mutex<StubState>>>, headers: HeaderMap, body: String) -> Response {
+    let mut s = state.lock().unwrap();
+    s.token_requests += 1;
+    // base64("mcp-client:client-secret-value")
+    let expected = "Basic bWNwLWNsaWVudDpjbGllbnQtc2VjcmV0LXZhbHVl";
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected)
+        || !body.contains("grant_type=client_credentials")
+    {
+        return (StatusCode::UNAUTHORIZED, "{\"error\":\"invalid_client\"}").into_response();
+    }
+    s.tokens_issued += 1;
+    let token = format!("stub-access-token-{}", s.tokens_issued);
+    (StatusCode::OK, axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600})))
+        .into_response()
+}
+
+impl Stub {
+    pub async fn start(script: Vec<Scripted>) -> Stub {
+        let state = Arc::new(Mutex::new(StubState { script: script.into(), ..Default::default() }));
+        let app = Router::new().route("/graphql", post(graphql)).route("/token", post(token)).with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Stub { addr, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/graphql", self.addr)
+    }
+
+    pub fn token_url(&self) -> String {
+        format!("http://{}/token", self.addr)
+    }
+
+    /// Answer every request not scripted with this.
+    pub fn always(&self, answer: Scripted) {
+        self.state.lock().unwrap().fallback = Some(answer);
+    }
+
+    pub fn push(&self, answer: Scripted) {
+        self.state.lock().unwrap().script.push_back(answer);
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state.lock().unwrap().seen.clone()
+    }
+
+    pub fn token_requests(&self) -> usize {
+        self.state.lock().unwrap().token_requests
+    }
+}
+
+/// The project's tool environment (`make tools`).
+pub fn venv_bin(tool: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/venv/bin").join(tool);
+    assert!(path.exists(), "{} is missing: run `make tools` first", path.display());
+    path
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// moto's server on a loopback port, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new(venv_bin("moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "moto did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Moto { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A reverse proxy that counts Secrets Manager GetSecretValue calls on their way to `upstream`.
+#[derive(Clone)]
+pub struct CountingProxy {
+    pub url: String,
+    count: Arc<Mutex<usize>>,
+}
+
+impl CountingProxy {
+    pub async fn start(upstream: &str) -> CountingProxy {
+        let count = Arc::new(Mutex::new(0));
+        let http = reqwest::Client::new();
+        let upstream = upstream.to_owned();
+        let counter = count.clone();
+        let app = Router::new().fallback(any(move |req: axum::extract::Request| {
+            let (http, upstream, counter) = (http.clone(), upstream.clone(), counter.clone());
+            async move {
+                let (parts, body) = req.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+                let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
+                if target.ends_with("GetSecretValue") {
+                    *counter.lock().unwrap() += 1;
+                }
+                let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+                let mut forward = http.request(parts.method.clone(), url).body(body);
+                for (name, value) in parts.headers.iter().filter(|(n, _)| *n != "host") {
+                    forward = forward.header(name, value);
+                }
+                match forward.send().await {
+                    Ok(answer) => {
+                        let status = answer.status();
+                        let headers = answer.headers().clone();
+                        let bytes = answer.bytes().await.unwrap_or_default();
+                        let mut response = (status, bytes).into_response();
+                        for (name, value) in
+                            headers.iter().filter(|(n, _)| *n != "content-length" && *n != "transfer-encoding")
+                        {
+                            response.headers_mut().insert(name, value.clone());
+                        }
+                        response
+                    }
+                    Err(_) => StatusCode::BAD_GATEWAY.into_response(),
+                }
+            }
+        }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        CountingProxy { url, count }
+    }
+
+    pub fn get_secret_value_calls(&self) -> usize {
+        *self.count.lock().unwrap()
+    }
+}
