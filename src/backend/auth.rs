@@ -149,3 +149,38 @@ async fn fetch_token(http: &reqwest::Client, secret: &str) -> Result<(String, Du
         .map_err(|_| BackendError::Credentials("token endpoint answered without an access_token".into()))?;
     Ok((answer.access_token, Duration::from_secs(answer.expires_in.unwrap_or(300))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pinned against botocore's SigV4Auth for the same request, credentials and clock (the
+    /// integration test `sigv4_matches_botocore` recomputes it with botocore on every run).
+    #[test]
+    fn signature_for_fixed_request_credentials_and_clock() {
+        let url = reqwest::Url::parse("https://abcdefghij.appsync-api.eu-west-1.amazonaws.com/graphql").unwrap();
+        let body = br#"{"query":"query Q { industries }","operationName":"Q","variables":{}}"#;
+        let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None, "t");
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_323_045);
+        let headers = sigv4_headers(&url, body, &creds, "eu-west-1", time).unwrap();
+        let auth = headers.iter().find(|(n, _)| *n == "authorization").map(|(_, v)| v.as_str());
+        assert_eq!(
+            auth,
+            Some(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/appsync/aws4_request, \
+                 SignedHeaders=content-type;host;x-amz-date, \
+                 Signature=ce059d9262c1c9643dbd61b2acd440a2254560acab9ac1732963c1d0182ad288"
+            )
+        );
+    }
+
+    #[test]
+    fn a_different_body_changes_the_signature() {
+        let url = reqwest::Url::parse("https://abcdefghij.appsync-api.eu-west-1.amazonaws.com/graphql").unwrap();
+        let creds = Credentials::new("AKIDEXAMPLE", "secret", None, None, "t");
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_323_045);
+        let a = sigv4_headers(&url, b"{}", &creds, "eu-west-1", time).unwrap();
+        let b = sigv4_headers(&url, b"{ }", &creds, "eu-west-1", time).unwrap();
+        assert_ne!(a, b);
+    }
+}
