@@ -12,8 +12,6 @@ use crate::caller::{Caller, PrincipalSource};
 use crate::error::Outcome;
 use crate::tools::ToolKind;
 
-const MAX_ARG_NAMES: usize = 32;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
@@ -37,7 +35,10 @@ pub struct AuditRecord {
     pub duration_ms: f64,
     pub backend_ms: f64,
     pub result_count: Option<usize>,
+    /// Names of the tool's own arguments present in the call.
     pub arg_names: Vec<String>,
+    /// Keys that are not arguments of the tool (their names are not logged).
+    pub unknown_arg_count: usize,
     /// Values of the arguments the tool marks safe to log.
     pub args: Map<String, Value>,
     /// For invalid input: which argument was wrong (its name, not its value).
@@ -63,22 +64,32 @@ impl AuditRecord {
             backend_ms: 0.0,
             result_count: None,
             arg_names: Vec::new(),
+            unknown_arg_count: 0,
             args: Map::new(),
             invalid_field: None,
         }
     }
 
-    /// Record argument names, and the values of `safe` ones (bounded in size).
-    pub fn with_args(mut self, arguments: &Map<String, Value>, safe: &[&str]) -> AuditRecord {
-        // A hostile call can send thousands of keys; the record stays one short line.
-        self.arg_names =
-            arguments.keys().take(MAX_ARG_NAMES).map(|k| crate::error::truncate_for_message(k, 64)).collect();
+    /// Record the names of the tool's own arguments that were sent (other keys are only
+    /// counted: a key can carry text too), and the values of `safe` ones, bounded in size.
+    /// Values are dropped again by [`AuditRecord::forget_values`] if validation fails.
+    pub fn with_args(mut self, arguments: &Map<String, Value>, known: &[String], safe: &[&str]) -> AuditRecord {
         for (name, value) in arguments {
+            if !known.contains(name) {
+                self.unknown_arg_count += 1;
+                continue;
+            }
+            self.arg_names.push(name.clone());
             if safe.contains(&name.as_str()) {
                 self.args.insert(name.clone(), bounded(value));
             }
         }
         self
+    }
+
+    /// The arguments did not validate: even "safe" fields may hold anything, so log no value.
+    pub fn forget_values(&mut self) {
+        self.args.clear();
     }
 }
 
@@ -149,14 +160,21 @@ mod tests {
         Caller { principal: Some("p".into()), source: PrincipalSource::Local, request_id: "r".into(), scopes: vec![] }
     }
 
+    fn known(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
     #[test]
     fn only_safe_values_are_kept_and_bounded() {
         let args: Map<String, Value> = serde_json::from_value(serde_json::json!({
             "query": "my secret plans", "country": "x".repeat(500), "ids": (0..80).collect::<Vec<_>>()
         }))
         .unwrap();
-        let r = AuditRecord::new(&caller(), "dev", "search_companies", ToolKind::Read)
-            .with_args(&args, &["country", "ids"]);
+        let r = AuditRecord::new(&caller(), "dev", "search_companies", ToolKind::Read).with_args(
+            &args,
+            &known(&["query", "country", "ids"]),
+            &["country", "ids"],
+        );
         assert!(!r.args.contains_key("query"));
         assert_eq!(r.args["country"].as_str().map(|s| s.chars().count()), Some(101));
         assert_eq!(r.args["ids"].as_array().map(Vec::len), Some(50));
@@ -164,9 +182,28 @@ mod tests {
     }
 
     #[test]
-    fn argument_names_are_capped() {
-        let args: Map<String, Value> = (0..1000).map(|i| (format!("k{i}"), Value::Null)).collect();
-        let r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_args(&args, &[]);
-        assert_eq!(r.arg_names.len(), MAX_ARG_NAMES);
+    fn unknown_keys_are_counted_not_named() {
+        let args: Map<String, Value> = (0..1000)
+            .map(|i| (format!("password=hunter{i}"), Value::Null))
+            .chain([("query".into(), Value::Null)])
+            .collect();
+        let r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_args(&args, &known(&["query"]), &[]);
+        assert_eq!(r.arg_names, ["query"]);
+        assert_eq!(r.unknown_arg_count, 1000);
+        assert!(!serde_json::to_string(&r).unwrap().contains("hunter"));
+    }
+
+    #[test]
+    fn values_are_forgotten_when_validation_fails() {
+        let args: Map<String, Value> =
+            serde_json::from_value(serde_json::json!({"country": "my key is da2-abc"})).unwrap();
+        let mut r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_args(
+            &args,
+            &known(&["country"]),
+            &["country"],
+        );
+        r.forget_values();
+        assert!(r.args.is_empty());
+        assert_eq!(r.arg_names, ["country"]);
     }
 }

@@ -20,6 +20,7 @@ pub enum Outcome {
     BackendError,
     RateLimited,
     Denied,
+    InternalError,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,9 @@ pub enum ToolError {
     RateLimited { tool: &'static str, retry_after: Duration },
     #[error(transparent)]
     Backend(#[from] BackendError),
+    /// A fault of this server (a bug); detail for the logs only.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl ToolError {
@@ -56,6 +60,7 @@ impl ToolError {
             ToolError::MutationsDisabled | ToolError::ToolDisabled(_) | ToolError::NoPrincipal => Outcome::Denied,
             ToolError::RateLimited { .. } => Outcome::RateLimited,
             ToolError::Backend(_) => Outcome::BackendError,
+            ToolError::Internal(_) => Outcome::InternalError,
         }
     }
 
@@ -80,6 +85,7 @@ impl ToolError {
                 }
                 BackendError::Graphql(_) => "the company platform could not complete this request; retry later".into(),
             },
+            ToolError::Internal(_) => "the server hit an internal error; retry later".into(),
             other => other.to_string(),
         }
     }

@@ -8,7 +8,8 @@
 //! - [`caller`]: who is calling, from the API Gateway authorizer context or the local principal.
 //! - [`http`]: the stateless Streamable HTTP app (rmcp's service plus a thin guard), `/health`.
 //! - [`lambda`]: lambda_http entry (stage prefix handling), same app as `serve`.
-//! - [`server`]: the MCP handler: tools, resources, prompts, discovery; audit and error mapping.
+//! - [`server`]: the MCP handler: tools, resources, prompts, discovery.
+//! - [`dispatch`]: one tool call end to end: lookup, deadline, panics, audit, MCP result.
 //! - [`registry`]: which tools this deployment offers (mutations flag, disabled list).
 //! - `tools`: one file per tool, shared argument rules and normalisers.
 //! - [`resources`], [`prompts`]: the two resources and two prompts.
@@ -23,6 +24,7 @@ pub mod audit;
 pub mod backend;
 pub mod caller;
 pub mod config;
+pub mod dispatch;
 pub mod error;
 pub mod http;
 pub mod lambda;

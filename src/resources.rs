@@ -1,17 +1,19 @@
 //! Resources: the industry taxonomy (so the model writes `industry` the way the platform does)
 //! and a template for reading one company profile by id.
 
-use std::sync::Arc;
+use std::time::Duration;
 
 use rmcp::ErrorData as McpError;
-use rmcp::model::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
+use rmcp::model::{JsonObject, ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 use serde::Deserialize;
 
-use crate::backend::GraphqlBackend;
+use crate::backend::BackendError;
 use crate::backend::operations::INDUSTRIES;
-use crate::caller::{Caller, PrincipalSource};
+use crate::caller::Caller;
+use crate::dispatch;
 use crate::error::ToolError;
-use crate::tools::get_company::{self, GetCompany};
+use crate::server::AppState;
+use crate::tools::get_company::GetCompany;
 use crate::tools::{ToolContext, ToolDef};
 
 pub const INDUSTRIES_URI: &str = "b2b://reference/industries";
@@ -41,32 +43,51 @@ struct IndustriesData {
     industries: Vec<String>,
 }
 
-fn backend_failure(error: ToolError) -> McpError {
-    tracing::warn!(error = %error, "resource read failed");
+fn unavailable(error: &ToolError) -> McpError {
     McpError::internal_error(error.client_message(), None)
 }
 
-pub async fn read(backend: Arc<dyn GraphqlBackend>, uri: &str) -> Result<ReadResourceResult, McpError> {
-    // Resources carry no caller-owned data, so no principal is needed.
-    let caller =
-        Caller { principal: None, source: PrincipalSource::Anonymous, request_id: String::new(), scopes: Vec::new() };
-    let ctx = ToolContext::new(backend, caller, false);
+fn json_contents(uri: &str, value: &impl serde::Serialize) -> ReadResourceResult {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    ReadResourceResult::new(vec![ResourceContents::text(text, uri).with_mime_type("application/json")])
+}
+
+/// Read a resource. A company profile is read through the `get_company` tool itself, so a
+/// deployment that disables that tool disables the resource too, and the read is audited.
+pub async fn read(
+    state: &AppState,
+    uri: &str,
+    caller: Caller,
+    deadline: Duration,
+) -> Result<ReadResourceResult, McpError> {
     if uri == INDUSTRIES_URI {
-        let data: IndustriesData = ctx.call(&INDUSTRIES, &serde_json::json!({})).await.map_err(backend_failure)?;
-        let text = serde_json::to_string(&data.industries).unwrap_or_default();
-        return Ok(ReadResourceResult::new(vec![ResourceContents::text(text, uri).with_mime_type("application/json")]));
+        let ctx = ToolContext::new(state.backend.clone(), caller, false);
+        let no_variables = serde_json::json!({});
+        let call = ctx.call::<_, IndustriesData>(&INDUSTRIES, &no_variables);
+        let data = match tokio::time::timeout(deadline, call).await {
+            Ok(Ok(data)) => data,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "industries resource failed");
+                return Err(unavailable(&e));
+            }
+            Err(_) => return Err(unavailable(&ToolError::Backend(BackendError::Timeout(deadline)))),
+        };
+        return Ok(json_contents(uri, &data.industries));
     }
     if let Some(id) = uri.strip_prefix(COMPANY_PREFIX) {
-        let params = get_company::Params { id: Some(id.to_owned()), domain: None };
-        return match GetCompany::run(&ctx, params).await {
-            Ok(profile) => {
-                let text = serde_json::to_string(&profile).unwrap_or_default();
-                Ok(ReadResourceResult::new(vec![ResourceContents::text(text, uri).with_mime_type("application/json")]))
-            }
-            Err(ToolError::NotFound(_) | ToolError::InvalidArgument { .. }) => {
+        let mut arguments = JsonObject::new();
+        arguments.insert("id".into(), id.into());
+        let result = dispatch::run_tool(state, GetCompany::NAME, arguments, caller, deadline).await;
+        return match result {
+            Ok(Ok(called)) => Ok(json_contents(uri, &called.structured)),
+            Ok(Err(ToolError::NotFound(_) | ToolError::InvalidArgument { .. })) => {
                 Err(McpError::resource_not_found(format!("no company resource at {}", short(uri)), None))
             }
-            Err(other) => Err(backend_failure(other)),
+            Ok(Err(refusal @ (ToolError::ToolDisabled(_) | ToolError::RateLimited { .. }))) => {
+                Err(McpError::invalid_request(refusal.client_message(), None))
+            }
+            Ok(Err(other)) => Err(unavailable(&other)),
+            Err(unknown) => Err(McpError::internal_error(unknown.to_string(), None)),
         };
     }
     Err(McpError::resource_not_found(format!("no resource at {}", short(uri)), None))

@@ -4,26 +4,24 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest, CustomResult,
-    DiscoverResult, ErrorCode, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+    CacheScope, CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, DiscoverResult, ErrorCode,
+    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
-use crate::audit::{AuditRecord, AuditSink, Decision};
-use crate::backend::{BackendError, GraphqlBackend};
+use crate::audit::AuditSink;
+use crate::backend::GraphqlBackend;
 use crate::caller::Caller;
 use crate::config::Config;
-use crate::error::{Outcome, ToolError};
 use crate::ratelimit::RateLimiter;
-use crate::registry::{Lookup, Registry};
-use crate::tools::ToolContext;
-use crate::{prompts, resources};
+use crate::registry::Registry;
+use crate::{dispatch, prompts, resources};
 
 /// Protocol versions served: 2026-07-28 (stateless) first, then the handshake era.
 const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
@@ -98,89 +96,6 @@ impl McpServer {
             None => Caller::local(&self.state.config),
         }
     }
-
-    /// Run one tool call end to end: look up, check limits, run, answer, audit.
-    pub async fn call(
-        &self,
-        name: &str,
-        arguments: Option<JsonObject>,
-        caller: Caller,
-        deadline: Duration,
-    ) -> Result<CallToolResult, McpError> {
-        let started = Instant::now();
-        let state = &self.state;
-        let arguments = arguments.unwrap_or_default();
-        let entry = match state.registry.lookup(name) {
-            Lookup::Enabled(entry) => entry,
-            Lookup::Withheld(refusal, kind) => {
-                let record = AuditRecord::new(&caller, &state.config.stage, name, kind).with_args(&arguments, &[]);
-                return Ok(self.finish(record, started, 0.0, Err(refusal)));
-            }
-            Lookup::Unknown => {
-                return Err(McpError::invalid_params(
-                    format!(
-                        "unknown tool {:?}; tools/list shows the available tools",
-                        crate::error::truncate_for_message(name, 64)
-                    ),
-                    None,
-                ));
-            }
-        };
-        let record =
-            AuditRecord::new(&caller, &state.config.stage, name, entry.kind).with_args(&arguments, entry.safe_args);
-        let principal = caller.principal.clone().unwrap_or_else(|| "anonymous".to_owned());
-        if let Err(retry_after) = state.limiter.check(&principal, name) {
-            return Ok(self.finish(
-                record,
-                started,
-                0.0,
-                Err(ToolError::RateLimited { tool: entry.name, retry_after }),
-            ));
-        }
-        let ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations);
-        // One deadline for the whole call, below the Lambda timeout: a slow platform gets a clear
-        // answer, not a killed invocation.
-        let result = match tokio::time::timeout(deadline, entry.invoke(&ctx, arguments)).await {
-            Ok(result) => result,
-            Err(_) => Err(ToolError::Backend(BackendError::Timeout(deadline))),
-        };
-        Ok(self.finish(record, started, ctx.backend_ms(), result))
-    }
-
-    fn finish(
-        &self,
-        mut record: AuditRecord,
-        started: Instant,
-        backend_ms: f64,
-        result: Result<crate::tools::Called, ToolError>,
-    ) -> CallToolResult {
-        record.backend_ms = backend_ms;
-        let answer = match result {
-            Ok(called) => {
-                record.result_count = Some(called.result_count);
-                let mut answer = CallToolResult::structured(called.structured);
-                answer.content = vec![ContentBlock::text(called.text)];
-                answer
-            }
-            Err(error) => {
-                record.outcome = error.outcome();
-                if record.outcome == Outcome::Denied {
-                    record.decision = Decision::Denied;
-                }
-                if let ToolError::InvalidArgument { field, .. } = &error {
-                    record.invalid_field = Some(field);
-                }
-                if let ToolError::Backend(cause) = &error {
-                    // Full detail for operators; the model gets the short message below.
-                    tracing::warn!(tool = %record.tool, request_id = %record.request_id, error = %cause, "backend call failed");
-                }
-                CallToolResult::error(vec![ContentBlock::text(error.client_message())])
-            }
-        };
-        record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        self.state.audit.emit(&record);
-        answer
-    }
 }
 
 impl ServerHandler for McpServer {
@@ -220,9 +135,12 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let caller = self.caller(&context);
-        let deadline = self.deadline(&context);
-        self.call(&request.name, request.arguments, caller, deadline).await.map(Into::into)
+        let (caller, deadline) = (self.caller(&context), self.deadline(&context));
+        let arguments = request.arguments.unwrap_or_default();
+        match dispatch::run_tool(&self.state, &request.name, arguments, caller, deadline).await {
+            Ok(result) => Ok(dispatch::call_result(result).into()),
+            Err(unknown) => Err(McpError::invalid_params(unknown.to_string(), None)),
+        }
     }
 
     /// rmcp routes a standard method whose params it cannot read here too: that is a caller's
@@ -263,9 +181,10 @@ impl ServerHandler for McpServer {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        resources::read(self.state.backend.clone(), &request.uri).await.map(Into::into)
+        let (caller, deadline) = (self.caller(&context), self.deadline(&context));
+        resources::read(&self.state, &request.uri, caller, deadline).await.map(Into::into)
     }
 
     async fn list_prompts(

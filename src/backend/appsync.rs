@@ -35,8 +35,6 @@ struct GraphqlAnswer {
 struct GraphqlError {
     #[serde(default)]
     error_type: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
 }
 
 impl AppSyncBackend {
@@ -83,15 +81,14 @@ fn classify(status: u16, body: &[u8]) -> Result<Value, BackendError> {
     let answer: GraphqlAnswer = serde_json::from_slice(body)
         .map_err(|e| BackendError::Malformed(format!("not a GraphQL response ({} bytes): {e}", body.len())))?;
     if let Some(first) = answer.errors.first() {
-        let kind = first.error_type.as_deref().unwrap_or("unknown");
-        if kind.contains("Unauthorized") {
-            return Err(BackendError::Unauthorized);
-        }
+        // Only the error type is kept: AppSync's messages can quote variable values (user text).
+        // An UnauthorizedException inside a 200 is field-level authorization, which fresh
+        // credentials do not change, so it is not retried (and a mutation may already have run).
+        let kind: String = first.error_type.as_deref().unwrap_or("unknown").chars().take(64).collect();
         if kind.contains("Throttl") || kind.contains("TooManyRequests") {
             return Err(BackendError::Throttled);
         }
-        let message: String = first.message.as_deref().unwrap_or("").chars().take(200).collect();
-        return Err(BackendError::Graphql(format!("{} error(s), first {kind}: {message}", answer.errors.len())));
+        return Err(BackendError::Graphql(format!("{} error(s), first of type {kind}", answer.errors.len())));
     }
     match answer.data {
         Some(data) if data.is_object() => Ok(data),
@@ -207,8 +204,11 @@ mod tests {
         assert!(matches!(classify(200, br#"{"data": null}"#), Err(BackendError::Malformed(_))));
         let errors = br#"{"data": null, "errors": [{"errorType": "Lambda:Unhandled", "message": "boom"}]}"#;
         assert!(matches!(classify(200, errors), Err(BackendError::Graphql(m)) if m.contains("Lambda:Unhandled")));
-        let unauthorized = br#"{"errors": [{"errorType": "UnauthorizedException", "message": "no"}]}"#;
-        assert!(matches!(classify(200, unauthorized), Err(BackendError::Unauthorized)));
+        let field_auth = br#"{"errors": [{"errorType": "UnauthorizedException", "message": "no"}]}"#;
+        assert!(matches!(classify(200, field_auth), Err(BackendError::Graphql(_))), "not retried with new credentials");
+        let quoted =
+            br#"{"errors": [{"errorType": "BadRequest", "message": "Variable 'query' has value 'my secret'"}]}"#;
+        assert!(matches!(classify(200, quoted), Err(BackendError::Graphql(m)) if !m.contains("secret")));
         assert_eq!(classify(200, br#"{"data": {"x": 1}}"#).ok(), Some(json!({"x": 1})));
     }
 

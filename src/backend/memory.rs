@@ -47,7 +47,13 @@ struct State {
 pub struct MemoryBackend {
     companies: Vec<Value>,
     state: Mutex<State>,
+    /// Keep every call's variables (tests); off when serving, so memory stays flat.
+    recording: bool,
 }
+
+/// Bounds for the sample stage: a long-running `serve` must not grow without limit.
+const MAX_COLLECTIONS: usize = 1_000;
+const MAX_ITEMS_PER_COLLECTION: usize = 1_000;
 
 impl Default for MemoryBackend {
     fn default() -> Self {
@@ -59,7 +65,12 @@ impl MemoryBackend {
     pub fn new() -> MemoryBackend {
         // The sample is compiled in and checked by a test; an unreadable one is simply empty.
         let companies = serde_json::from_str(SAMPLE).unwrap_or_default();
-        MemoryBackend { companies, state: Mutex::new(State::default()) }
+        MemoryBackend { companies, state: Mutex::new(State::default()), recording: false }
+    }
+
+    /// A backend that records every call, for tests to assert on.
+    pub fn recording() -> MemoryBackend {
+        MemoryBackend { recording: true, ..MemoryBackend::new() }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -97,7 +108,7 @@ impl MemoryBackend {
             .cloned()
             .collect();
         let start: usize = token.and_then(|t| t.strip_prefix("o")).and_then(|n| n.parse().ok()).unwrap_or(0);
-        let end = (start + limit).min(matches.len());
+        let end = start.saturating_add(limit).min(matches.len());
         let next = (end < matches.len()).then(|| format!("o{end}"));
         (matches.get(start..end).map(<[Value]>::to_vec).unwrap_or_default(), next)
     }
@@ -183,6 +194,9 @@ impl MemoryBackend {
                 let mut state = self.state();
                 let owner = input["ownerId"].as_str().unwrap_or_default().to_owned();
                 let n = state.collections.values().map(Vec::len).sum::<usize>() + 1;
+                if n > MAX_COLLECTIONS {
+                    return Err(BackendError::Graphql("sample stage holds at most 1000 collections".into()));
+                }
                 let coll = json!({"id": format!("col_{n:04}"), "ownerId": owner, "name": input["name"],
                     "description": input["description"], "createdAt": "2026-11-24T12:00:00Z", "items": []});
                 state.collections.entry(owner).or_default().push(coll.clone());
@@ -207,6 +221,10 @@ impl MemoryBackend {
                 let Some(coll) = coll else {
                     return Ok(json!({"addToCollection": null}));
                 };
+                // All or nothing: refuse before writing anything.
+                if coll["items"].as_array().map_or(0, Vec::len) + ids.len() > MAX_ITEMS_PER_COLLECTION {
+                    return Err(BackendError::Graphql("sample collections hold at most 1000 companies".into()));
+                }
                 let (mut added, mut present, mut missing) = (vec![], vec![], vec![]);
                 for (id, known) in ids.into_iter().zip(known) {
                     let items = coll["items"].as_array_mut();
@@ -240,7 +258,9 @@ impl GraphqlBackend for MemoryBackend {
     async fn execute(&self, operation: &Operation, variables: Value) -> Result<Value, BackendError> {
         let injected = {
             let mut state = self.state();
-            state.calls.push(RecordedCall { operation: operation.name, variables: variables.clone() });
+            if self.recording {
+                state.calls.push(RecordedCall { operation: operation.name, variables: variables.clone() });
+            }
             state.fail_next.take()
         };
         if let Some(error) = injected {

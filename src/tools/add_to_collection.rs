@@ -7,8 +7,6 @@ use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::ADD_TO_COLLECTION;
 use crate::error::ToolError;
 
-pub const MAX_IDS: usize = 50;
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
@@ -88,7 +86,7 @@ impl ToolDef for AddToCollection {
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         ctx.require_mutations()?;
         let collection_id = args::id("collection_id", &params.collection_id)?;
-        let company_ids = args::id_list("company_ids", &params.company_ids, MAX_IDS)?;
+        let company_ids = args::id_list("company_ids", &params.company_ids, args::MAX_IDS_PER_CALL)?;
         let owner_id = ctx.owner()?;
         let vars = Variables { input: Input { owner_id, collection_id: collection_id.clone(), company_ids } };
         let data: Data = ctx.call(&ADD_TO_COLLECTION, &vars).await?;

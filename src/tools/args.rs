@@ -64,23 +64,28 @@ pub fn id(field: &'static str, value: &str) -> Result<String, ToolError> {
     Ok(value.to_owned())
 }
 
+/// The most ids one call may name (after duplicates are dropped).
+pub const MAX_IDS_PER_CALL: usize = 50;
+
 /// A list of ids: each checked, duplicates dropped (first occurrence kept), 1..=max after that.
+/// Stops at the first id past `max`, so a huge list costs no more than a short one.
 pub fn id_list(field: &'static str, values: &[String], max: usize) -> Result<Vec<String>, ToolError> {
-    let mut out: Vec<String> = Vec::with_capacity(values.len().min(max));
+    let mut seen = std::collections::HashSet::with_capacity(max + 1);
+    let mut out: Vec<String> = Vec::with_capacity(max + 1);
     for value in values {
         let id = id(field, value)?;
-        if !out.contains(&id) {
+        if seen.insert(id.clone()) {
             out.push(id);
+            if out.len() > max {
+                return Err(ToolError::invalid(
+                    field,
+                    format!("has more than {max} distinct ids; at most {max} per call, split the list"),
+                ));
+            }
         }
     }
     if out.is_empty() {
         return Err(ToolError::invalid(field, format!("needs at least one id (at most {max})")));
-    }
-    if out.len() > max {
-        return Err(ToolError::invalid(
-            field,
-            format!("has {} distinct ids; at most {max} per call, split the list", out.len()),
-        ));
     }
     Ok(out)
 }

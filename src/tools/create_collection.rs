@@ -86,7 +86,7 @@ mod tests {
     /// The registry already withholds mutations; the tool refuses on its own too.
     #[tokio::test]
     async fn refuses_when_the_stage_disallows_mutations_even_if_dispatched() {
-        let backend = Arc::new(MemoryBackend::new());
+        let backend = Arc::new(MemoryBackend::recording());
         let caller = Caller {
             principal: Some("alice".into()),
             source: PrincipalSource::Local,

@@ -8,8 +8,6 @@ use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::GET_COMPANIES_BATCH;
 use crate::error::ToolError;
 
-pub const MAX_IDS: usize = 50;
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
@@ -62,7 +60,7 @@ impl ToolDef for GetCompaniesBatch {
     type Output = Output;
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
-        let ids = args::id_list("ids", &params.ids, MAX_IDS)?;
+        let ids = args::id_list("ids", &params.ids, args::MAX_IDS_PER_CALL)?;
         let data: Data = ctx.call(&GET_COMPANIES_BATCH, &Variables { ids: ids.clone() }).await?;
         // Answer in request order whatever order the platform used.
         let mut found = data.get_companies_batch;

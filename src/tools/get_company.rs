@@ -136,7 +136,7 @@ impl ToolDef for GetCompany {
     const DESCRIPTION: &'static str = "Get the full profile of one company by platform id or by domain \
         (a URL is fine: https://www.acme.com/about is read as acme.com). Give exactly one of id or domain.";
     const KIND: ToolKind = ToolKind::Read;
-    const SAFE_ARGS: &'static [&'static str] = &["id", "domain"];
+    const SAFE_ARGS: &'static [&'static str] = &["id"];
     type Params = Params;
     type Output = Output;
 

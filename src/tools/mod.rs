@@ -20,7 +20,7 @@ pub(crate) mod search_companies;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use rmcp::handler::server::common::{schema_for_output, schema_for_type};
@@ -32,6 +32,7 @@ use serde_json::Value;
 use crate::backend::{self, GraphqlBackend, Operation};
 use crate::caller::Caller;
 use crate::error::{ToolError, truncate_for_message};
+use crate::ratelimit::RateLimiter;
 
 /// Every tool this server knows, in the order they are listed.
 pub const ALL_TOOL_NAMES: [&str; 9] = [
@@ -59,11 +60,35 @@ pub struct ToolContext {
     pub caller: Caller,
     pub allow_mutations: bool,
     backend_micros: AtomicU64,
+    /// Charged once, when the call is about to reach the platform: invalid calls cost nothing.
+    rate_limit: Option<(Arc<dyn RateLimiter>, &'static str)>,
+    charged: AtomicBool,
 }
 
 impl ToolContext {
     pub fn new(backend: Arc<dyn GraphqlBackend>, caller: Caller, allow_mutations: bool) -> ToolContext {
-        ToolContext { backend, caller, allow_mutations, backend_micros: AtomicU64::new(0) }
+        ToolContext {
+            backend,
+            caller,
+            allow_mutations,
+            backend_micros: AtomicU64::new(0),
+            rate_limit: None,
+            charged: AtomicBool::new(false),
+        }
+    }
+
+    pub fn with_rate_limit(mut self, limiter: Arc<dyn RateLimiter>, tool: &'static str) -> ToolContext {
+        self.rate_limit = Some((limiter, tool));
+        self
+    }
+
+    fn charge(&self) -> Result<(), ToolError> {
+        let Some((limiter, tool)) = &self.rate_limit else { return Ok(()) };
+        if self.charged.swap(true, Ordering::Relaxed) {
+            return Ok(());
+        }
+        let principal = self.caller.principal.as_deref().unwrap_or("anonymous");
+        limiter.check(principal, tool).map_err(|retry_after| ToolError::RateLimited { tool, retry_after })
     }
 
     /// Send one operation; the time spent is added to the call's `backend_ms`.
@@ -72,6 +97,7 @@ impl ToolContext {
         operation: &Operation,
         variables: &V,
     ) -> Result<D, ToolError> {
+        self.charge()?;
         let started = Instant::now();
         let result = backend::call(self.backend.as_ref(), operation, variables).await;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
@@ -134,6 +160,8 @@ pub struct ToolEntry {
     pub name: &'static str,
     pub kind: ToolKind,
     pub safe_args: &'static [&'static str],
+    /// The argument names the tool's input schema declares.
+    pub known_args: Vec<String>,
     pub tool: Tool,
     invoke: Invoke,
 }
@@ -152,7 +180,13 @@ impl ToolEntry {
             .with_title(T::TITLE)
             .with_raw_output_schema(schema_for_output::<T::Output>())
             .with_annotations(annotations);
-        ToolEntry { name: T::NAME, kind: T::KIND, safe_args: T::SAFE_ARGS, tool, invoke: invoke::<T> }
+        let known_args = tool
+            .input_schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        ToolEntry { name: T::NAME, kind: T::KIND, safe_args: T::SAFE_ARGS, known_args, tool, invoke: invoke::<T> }
     }
 
     pub fn invoke<'a>(&self, ctx: &'a ToolContext, args: JsonObject) -> BoxFuture<'a, Result<Called, ToolError>> {
@@ -167,7 +201,7 @@ fn invoke<T: ToolDef>(ctx: &ToolContext, args: JsonObject) -> BoxFuture<'_, Resu
             .map_err(|e| ToolError::InvalidArguments(truncate_for_message(&e.to_string(), 300)))?;
         let output = T::run(ctx, params).await?;
         let structured = serde_json::to_value(&output)
-            .map_err(|e| ToolError::Backend(backend::BackendError::Malformed(e.to_string())))?;
+            .map_err(|e| ToolError::Internal(format!("serialising {} output: {e}", T::NAME)))?;
         Ok(Called { text: output.summary(), result_count: output.result_count(), structured })
     })
 }

@@ -32,8 +32,13 @@ pub(crate) enum NormalizeError {
 
 /// Control characters count as whitespace: a stray `\0` or `\u{1b}` in a
 /// name is never meaningful, and treating it as a separator keeps words apart.
+/// So do invisible format characters (zero-width spaces and joiners, bidi
+/// controls, word joiners, BOM): text made only of them must count as blank,
+/// and bidi overrides could make a stored name read differently from its bytes.
 fn is_space(c: char) -> bool {
-    c.is_whitespace() || c.is_control()
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Trim and collapse every run of Unicode whitespace (and ASCII control
@@ -988,6 +993,13 @@ mod tests {
         assert_eq!(collapse_whitespace("Müller & Söhne"), "Müller & Söhne");
         assert_eq!(collapse_whitespace(""), "");
         assert_eq!(collapse_whitespace(" \t\u{a0}\u{0} "), "");
+    }
+
+    #[test]
+    fn invisible_format_characters_count_as_blank() {
+        assert_eq!(non_empty(Some("\u{200B}\u{200B}")), None);
+        assert_eq!(non_empty(Some("\u{200E}\u{FEFF}\u{2060}")), None);
+        assert_eq!(collapse_whitespace("Acme\u{202E}Corp\u{2069}"), "Acme Corp");
     }
 
     #[test]

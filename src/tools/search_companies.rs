@@ -155,7 +155,7 @@ impl ToolDef for SearchCompanies {
         At least one of query, country, industry, employees_min or employees_max is required. \
         Returns company summaries and a cursor for the next page.";
     const KIND: ToolKind = ToolKind::Read;
-    const SAFE_ARGS: &'static [&'static str] = &["country", "industry", "employees_min", "employees_max", "limit"];
+    const SAFE_ARGS: &'static [&'static str] = &["country", "employees_min", "employees_max", "limit"];
     type Params = Params;
     type Output = Output;
 

@@ -42,7 +42,7 @@ pub struct Reply {
 }
 
 pub fn harness(mode: Mode, vars: &[(&str, &str)]) -> Harness {
-    harness_over(Arc::new(MemoryBackend::new()), mode, vars)
+    harness_over(Arc::new(MemoryBackend::recording()), mode, vars)
 }
 
 /// A harness over an existing backend: several instances or callers sharing one platform.

@@ -165,7 +165,7 @@ async fn unknown_tool_is_a_jsonrpc_error() {
 
 #[tokio::test]
 async fn ai_search_is_limited_to_five_calls_a_minute_per_caller() {
-    let backend = Arc::new(MemoryBackend::new());
+    let backend = Arc::new(MemoryBackend::recording());
     let alice = harness_over(backend.clone(), Mode::Serve, &[("LOCAL_PRINCIPAL", "alice")]);
     for _ in 0..5 {
         assert!(!is_error(&alice.call("ai_search", json!({"query": "SaaS in Germany"})).await));
@@ -181,7 +181,7 @@ async fn ai_search_is_limited_to_five_calls_a_minute_per_caller() {
 
 #[tokio::test]
 async fn collections_belong_to_the_caller_not_to_arguments() {
-    let backend = Arc::new(MemoryBackend::new());
+    let backend = Arc::new(MemoryBackend::recording());
     let on = [("ALLOW_MUTATIONS", "true")];
     let alice = harness_over(backend.clone(), Mode::Serve, &[on[0], ("LOCAL_PRINCIPAL", "alice")]);
     let bob = harness_over(backend.clone(), Mode::Serve, &[on[0], ("LOCAL_PRINCIPAL", "bob")]);

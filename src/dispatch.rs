@@ -1,0 +1,109 @@
+//! One tool call end to end, whatever asked for it (tools/call or a resource read): look the
+//! tool up, run it under the request deadline with panics caught, and write its audit record.
+//! The only place where a tool's typed result meets the audit log.
+
+use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
+
+use crate::audit::{AuditRecord, Decision};
+use crate::backend::BackendError;
+use crate::caller::Caller;
+use crate::error::{Outcome, ToolError, truncate_for_message};
+use crate::registry::Lookup;
+use crate::server::AppState;
+use crate::tools::{Called, ToolContext};
+
+/// The name is no tool of this server (a protocol error, not a tool result).
+#[derive(Debug, thiserror::Error)]
+#[error("unknown tool {0:?}; tools/list shows the available tools")]
+pub struct UnknownTool(pub String);
+
+/// Run `name` with `arguments` for `caller`, bounded by `deadline`; audited exactly once.
+pub async fn run_tool(
+    state: &AppState,
+    name: &str,
+    arguments: JsonObject,
+    caller: Caller,
+    deadline: Duration,
+) -> Result<Result<Called, ToolError>, UnknownTool> {
+    let started = Instant::now();
+    let stage = &state.config.stage;
+    let entry = match state.registry.lookup(name) {
+        Lookup::Enabled(entry) => entry,
+        Lookup::Withheld(refusal, kind) => {
+            let record = AuditRecord::new(&caller, stage, name, kind).with_args(&arguments, &[], &[]);
+            return Ok(audited(state, record, started, 0.0, Err(refusal)));
+        }
+        Lookup::Unknown => return Err(UnknownTool(truncate_for_message(name, 64))),
+    };
+    let record =
+        AuditRecord::new(&caller, stage, name, entry.kind).with_args(&arguments, &entry.known_args, entry.safe_args);
+    let ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations)
+        .with_rate_limit(state.limiter.clone(), entry.name);
+    // A slow platform gets a clear answer at the deadline, not a killed invocation; a panic in
+    // a tool is answered like any other internal fault, so the request never hangs unaudited.
+    let guarded = AssertUnwindSafe(entry.invoke(&ctx, arguments)).catch_unwind();
+    let result = match tokio::time::timeout(deadline, guarded).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_panic)) => {
+            tracing::error!(tool = entry.name, request_id = %record.request_id, "tool panicked");
+            Err(ToolError::Internal("tool panicked".into()))
+        }
+        Err(_) => Err(ToolError::Backend(BackendError::Timeout(deadline))),
+    };
+    Ok(audited(state, record, started, ctx.backend_ms(), result))
+}
+
+fn audited(
+    state: &AppState,
+    mut record: AuditRecord,
+    started: Instant,
+    backend_ms: f64,
+    result: Result<Called, ToolError>,
+) -> Result<Called, ToolError> {
+    record.backend_ms = backend_ms;
+    match &result {
+        Ok(called) => record.result_count = Some(called.result_count),
+        Err(error) => {
+            record.outcome = error.outcome();
+            if record.outcome == Outcome::Denied {
+                record.decision = Decision::Denied;
+            }
+            if let ToolError::InvalidArgument { field, .. } = error {
+                record.invalid_field = Some(field);
+            }
+            if record.outcome == Outcome::InvalidInput {
+                record.forget_values();
+            }
+            match error {
+                // Full detail for operators; the model gets the short message.
+                ToolError::Backend(cause) => {
+                    tracing::warn!(tool = %record.tool, request_id = %record.request_id, error = %cause, "backend call failed")
+                }
+                ToolError::Internal(cause) => {
+                    tracing::error!(tool = %record.tool, request_id = %record.request_id, error = %cause, "internal error")
+                }
+                _ => {}
+            }
+        }
+    }
+    record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    state.audit.emit(&record);
+    result
+}
+
+/// The MCP form of a tool's result: structured content and its text rendering, or `isError`
+/// with the message the model can act on.
+pub fn call_result(result: Result<Called, ToolError>) -> CallToolResult {
+    match result {
+        Ok(called) => {
+            let mut answer = CallToolResult::structured(called.structured);
+            answer.content = vec![ContentBlock::text(called.text)];
+            answer
+        }
+        Err(error) => CallToolResult::error(vec![ContentBlock::text(error.client_message())]),
+    }
+}
