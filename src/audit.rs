@@ -157,7 +157,7 @@ mod tests {
     use crate::caller::Caller;
 
     fn caller() -> Caller {
-        Caller { principal: Some("p".into()), source: PrincipalSource::Local, request_id: "r".into(), scopes: vec![] }
+        Caller { principal: Some("p".into()), source: PrincipalSource::Local, request_id: "r".into() }
     }
 
     fn known(names: &[&str]) -> Vec<String> {

@@ -27,10 +27,8 @@ pub enum PrincipalSource {
 pub struct Caller {
     pub principal: Option<String>,
     pub source: PrincipalSource,
-    /// Lambda's aws_request_id when there is one, else a generated id.
+    /// Lambda's aws_request_id, else API Gateway's request id, else a generated id.
     pub request_id: String,
-    /// Scopes granted by the authorizer (JWT); empty when none were presented.
-    pub scopes: Vec<String>,
 }
 
 impl Caller {
@@ -41,7 +39,6 @@ impl Caller {
             source: if principal.is_some() { PrincipalSource::Local } else { PrincipalSource::Anonymous },
             principal,
             request_id: uuid::Uuid::new_v4().to_string(),
-            scopes: Vec::new(),
         }
     }
 
@@ -55,10 +52,9 @@ impl Caller {
         } else if let Some(id) = request_context.and_then(gateway_request_id) {
             caller.request_id = id;
         }
-        if let Some((principal, source, scopes)) = request_context.and_then(authorizer_identity) {
+        if let Some((principal, source)) = request_context.and_then(authorizer_identity) {
             caller.principal = Some(principal);
             caller.source = source;
-            caller.scopes = scopes;
         }
         caller
     }
@@ -76,33 +72,27 @@ fn gateway_request_id(ctx: &RequestContext) -> Option<String> {
     }
 }
 
-fn authorizer_identity(ctx: &RequestContext) -> Option<(String, PrincipalSource, Vec<String>)> {
+fn authorizer_identity(ctx: &RequestContext) -> Option<(String, PrincipalSource)> {
     use lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
 
-    fn from_authorizer(auth: &ApiGatewayRequestAuthorizer) -> Option<(String, PrincipalSource, Vec<String>)> {
+    fn from_authorizer(auth: &ApiGatewayRequestAuthorizer) -> Option<(String, PrincipalSource)> {
         if let Some(jwt) = &auth.jwt {
             let principal = non_empty(jwt.claims.get("sub")).or_else(|| non_empty(jwt.claims.get("client_id")));
             if let Some(principal) = principal {
-                let mut scopes = jwt.scopes.clone().unwrap_or_default();
-                if scopes.is_empty()
-                    && let Some(scope) = jwt.claims.get("scope")
-                {
-                    scopes = scope.split_whitespace().map(str::to_owned).collect();
-                }
-                return Some((principal, PrincipalSource::Jwt, scopes));
+                return Some((principal, PrincipalSource::Jwt));
             }
         }
         if let Some(arn) = auth.iam.as_ref().and_then(|iam| non_empty(iam.user_arn.as_ref())) {
-            return Some((arn, PrincipalSource::Iam, Vec::new()));
+            return Some((arn, PrincipalSource::Iam));
         }
         let principal_id = auth.fields.get("principalId").and_then(|v| v.as_str()).map(str::to_owned);
-        principal_id.filter(|p| !p.trim().is_empty()).map(|p| (p, PrincipalSource::LambdaAuthorizer, Vec::new()))
+        principal_id.filter(|p| !p.trim().is_empty()).map(|p| (p, PrincipalSource::LambdaAuthorizer))
     }
 
     match ctx {
         RequestContext::ApiGatewayV2(v2) => v2.authorizer.as_ref().and_then(from_authorizer),
         RequestContext::ApiGatewayV1(v1) => from_authorizer(&v1.authorizer)
-            .or_else(|| non_empty(v1.identity.user_arn.as_ref()).map(|arn| (arn, PrincipalSource::Iam, Vec::new()))),
+            .or_else(|| non_empty(v1.identity.user_arn.as_ref()).map(|arn| (arn, PrincipalSource::Iam))),
         _ => None,
     }
 }

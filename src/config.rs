@@ -200,6 +200,15 @@ impl Config {
             .or_else(|| (mode != Mode::Lambda).then(|| "local-user".to_owned()));
 
         let appsync = appsync_from_lookup(&get)?;
+        let sample_data = parse_bool("SAMPLE_DATA", get("SAMPLE_DATA"), mode != Mode::Lambda)?;
+        // A deployment that forgot its AppSync URL must not quietly answer with sample companies.
+        if appsync.is_none() && !sample_data {
+            return Err(invalid(
+                "APPSYNC_URL",
+                "",
+                "the AppSync GraphQL URL (or SAMPLE_DATA=true for the built-in sample)",
+            ));
+        }
         let request_deadline = millis(&get, "REQUEST_DEADLINE_MS", 20_000)?;
         if let Some(a) = &appsync
             && a.attempt_timeout > request_deadline
@@ -269,12 +278,24 @@ mod tests {
     }
 
     #[test]
+    fn lambda_refuses_to_serve_sample_data_unless_told() {
+        let err = config(Mode::Lambda, &[]).unwrap_err();
+        assert!(err.to_string().contains("APPSYNC_URL"), "{err}");
+        assert!(config(Mode::Lambda, &[("SAMPLE_DATA", "true")]).is_ok());
+        assert!(config(Mode::Serve, &[]).is_ok(), "laptops get the sample by default");
+        assert!(config(Mode::Serve, &[("SAMPLE_DATA", "false")]).is_err());
+    }
+
+    #[test]
     fn lambda_mode_never_defaults_to_loopback_hosts() {
-        let c = config(Mode::Lambda, &[]).expect("valid");
+        let c = config(Mode::Lambda, &[("SAMPLE_DATA", "true")]).expect("valid");
         assert!(c.allowed_hosts.is_empty());
         assert!(c.local_principal.is_none());
-        let c = config(Mode::Lambda, &[("ALLOWED_HOSTS", "abc.execute-api.eu-west-1.amazonaws.com,mcp.example.com")])
-            .expect("valid");
+        let c = config(
+            Mode::Lambda,
+            &[("SAMPLE_DATA", "true"), ("ALLOWED_HOSTS", "abc.execute-api.eu-west-1.amazonaws.com,mcp.example.com")],
+        )
+        .expect("valid");
         assert_eq!(c.allowed_hosts.len(), 2);
     }
 

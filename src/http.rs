@@ -1,6 +1,7 @@
 //! The stateless Streamable HTTP app shared by Lambda and `serve`: rmcp's service does the
-//! protocol (both eras, header checks, Host/Origin, 405/406/415/413); the guard in front of it
-//! turns the few answers MCP clients expect as JSON-RPC into JSON-RPC.
+//! protocol (both eras, header checks, Host/Origin, 405, 415); the guard in front of it limits
+//! the body (413), refuses unsupported version headers (-32022), and turns the few answers MCP
+//! clients expect as JSON-RPC into JSON-RPC.
 
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
 
-use crate::server::{AppState, McpServer};
+use crate::server::{AppState, McpServer, SUPPORTED_VERSIONS};
 
 /// The HTTP app: the MCP endpoint at the configured path, plus `/health`.
 pub fn app(state: Arc<AppState>) -> Router {
@@ -58,14 +59,44 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// We always answer with JSON, so a client that accepts JSON (or anything, or says nothing,
-/// as curl does) is served; only an explicit refusal of JSON is left to rmcp's 406.
+/// Does the Accept header admit `application/json` (by exact type, `application/*` or `*/*`,
+/// with a non-zero weight)? No header admits everything.
+fn accepts_json(headers: &HeaderMap) -> bool {
+    let values: Vec<&str> = headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).collect();
+    if values.is_empty() {
+        return true;
+    }
+    values.iter().flat_map(|v| v.split(',')).any(|entry| {
+        let mut parts = entry.split(';').map(str::trim);
+        let essence = parts.next().unwrap_or("").to_ascii_lowercase();
+        let zero_weight = parts.any(|p| {
+            p.split_once('=')
+                .is_some_and(|(k, v)| k.trim().eq_ignore_ascii_case("q") && v.trim().parse::<f32>() == Ok(0.0))
+        });
+        !zero_weight && matches!(essence.as_str(), "application/json" | "application/*" | "*/*")
+    })
+}
+
+/// We always answer with JSON, so a client that accepts JSON (or says nothing, as curl does)
+/// is served; rmcp insists on text/event-stream too, which this server never sends.
 fn normalise_accept(headers: &mut HeaderMap) {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    let takes_json = accept.is_empty() || accept.contains("application/json") || accept.contains("*/*");
-    if takes_json && !accept.contains("text/event-stream") {
+    if accepts_json(headers) {
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
     }
+}
+
+/// A version header naming a revision this server does not speak gets the spec's -32022
+/// (rmcp answers plain text, or serves versions we do not offer).
+fn unsupported_version(headers: &HeaderMap, body: &Bytes) -> Option<Response> {
+    let requested = headers.get("mcp-protocol-version")?.to_str().unwrap_or("");
+    if SUPPORTED_VERSIONS.iter().any(|v| v.as_str() == requested) {
+        return None;
+    }
+    let id = serde_json::from_slice::<Value>(body).ok().and_then(|v| v.get("id").cloned()).unwrap_or(Value::Null);
+    let supported: Vec<&str> = SUPPORTED_VERSIONS.iter().map(|v| v.as_str()).collect();
+    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32022, "message": "Unsupported protocol version",
+        "data": {"requested": crate::error::truncate_for_message(requested, 32), "supported": supported}}});
+    Some((StatusCode::BAD_REQUEST, axum::Json(body)).into_response())
 }
 
 async fn guard(State(max_body): State<usize>, request: Request, next: Next) -> Response {
@@ -77,19 +108,37 @@ async fn guard(State(max_body): State<usize>, request: Request, next: Next) -> R
     let json_body = is_json(&parts.headers);
     let bytes = match axum::body::to_bytes(body, max_body).await {
         Ok(bytes) => bytes,
-        Err(_) => {
+        Err(e) if is_length_limit(&e) => {
             return (StatusCode::PAYLOAD_TOO_LARGE, format!("request body is larger than {max_body} bytes"))
                 .into_response();
         }
+        Err(_) => return (StatusCode::BAD_REQUEST, "could not read the request body").into_response(),
     };
+    if let Some(refusal) = unsupported_version(&parts.headers, &bytes) {
+        return refusal;
+    }
     let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
     match response.status() {
         // rmcp answers 415 when the body is JSON-typed but not a JSON-RPC message it can read.
         StatusCode::UNSUPPORTED_MEDIA_TYPE if json_body => jsonrpc_fault(&bytes).into_response(),
         // A stateless server has no request outstanding; a client's response is simply accepted.
         StatusCode::BAD_REQUEST if is_jsonrpc_response(&bytes) => StatusCode::ACCEPTED.into_response(),
+        StatusCode::NOT_ACCEPTABLE => {
+            (StatusCode::NOT_ACCEPTABLE, "Not Acceptable: this server answers with application/json").into_response()
+        }
         _ => response.map(Body::new),
     }
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn is_jsonrpc_response(bytes: &Bytes) -> bool {
@@ -108,6 +157,11 @@ fn jsonrpc_fault(bytes: &Bytes) -> (StatusCode, axum::Json<Value>) {
             "Invalid Request: batches are not supported; send one JSON-RPC message per request".to_owned(),
             Value::Null,
         ),
+        Ok(Value::Object(obj))
+            if obj.get("id").is_some_and(|id| !(id.is_string() || id.is_number() || id.is_null())) =>
+        {
+            (-32600, "Invalid Request: id must be a string or a number".to_owned(), Value::Null)
+        }
         Ok(Value::Object(obj)) => {
             let id = obj.get("id").filter(|id| id.is_string() || id.is_number()).cloned().unwrap_or(Value::Null);
             match (obj.get("jsonrpc").and_then(Value::as_str), obj.get("method")) {
@@ -141,6 +195,8 @@ mod tests {
         assert_eq!(code("42"), -32600);
         assert_eq!(code(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#), -32600);
         assert_eq!(code(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":7}"#), -32602);
+        assert_eq!(code(r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#), -32600);
+        assert_eq!(code(r#"{"jsonrpc":"2.0","id":true,"method":"ping"}"#), -32600);
     }
 
     #[test]
@@ -152,5 +208,15 @@ mod tests {
         h.insert(header::ACCEPT, HeaderValue::from_static("text/html"));
         normalise_accept(&mut h);
         assert_eq!(h[header::ACCEPT], "text/html");
+        for refused in ["application/json;q=0, text/html", "application/json; q=0.0", "image/png"] {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT, HeaderValue::from_static(refused));
+            assert!(!accepts_json(&h), "{refused}");
+        }
+        for accepted in ["*/*", "application/*;q=0.5", "text/event-stream, application/json;q=0.9"] {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT, HeaderValue::from_static(accepted));
+            assert!(accepts_json(&h), "{accepted}");
+        }
     }
 }

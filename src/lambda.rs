@@ -17,9 +17,9 @@ pub fn strip_stage(mut request: Request) -> Request {
     let Some(stage) = stage.filter(|s| s != "$default" && !s.is_empty()) else {
         return request;
     };
-    let prefix = format!("/{stage}/");
+    let prefix = format!("/{stage}");
     let uri = request.uri();
-    if let Some(rest) = uri.path().strip_prefix(&prefix[..prefix.len() - 1]).filter(|r| r.starts_with('/')) {
+    if let Some(rest) = uri.path().strip_prefix(&prefix).filter(|r| r.starts_with('/')) {
         let path_and_query = match uri.query() {
             Some(q) => format!("{rest}?{q}"),
             None => rest.to_owned(),

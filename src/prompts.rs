@@ -49,7 +49,9 @@ pub fn get(name: &str, arguments: Option<&JsonObject>) -> Result<GetPromptResult
                 .with_description("Search for companies matching an ideal customer profile"))
         }
         "account_brief" => {
-            let company_id = argument(arguments, "company_id", 128)?;
+            // The id is pasted into the prompt text: only a well-formed id gets there.
+            let company_id = crate::tools::args::id("company_id", &argument(arguments, "company_id", 128)?)
+                .map_err(|e| McpError::invalid_params(e.client_message(), None))?;
             let text = format!(
                 "Write an account brief for company {company_id}. Call get_company with id \"{company_id}\" and \
                  summarise: what the company does, size and growth signals (employees, revenue range, founding year), \

@@ -17,12 +17,24 @@ pub trait RateLimiter: Send + Sync {
 pub struct LocalRateLimiter {
     limits: HashMap<String, u32>,
     window: Duration,
-    calls: Mutex<HashMap<(String, String), VecDeque<Instant>>>,
+    calls: Mutex<Calls>,
+}
+
+#[derive(Default)]
+struct Calls {
+    log: HashMap<(String, String), VecDeque<Instant>>,
+    /// Size at which idle callers are next swept out; doubles with the active set, so the sweep
+    /// costs O(1) per call amortised.
+    sweep_at: usize,
 }
 
 impl LocalRateLimiter {
     pub fn new(limits: impl IntoIterator<Item = (String, u32)>, window: Duration) -> LocalRateLimiter {
-        LocalRateLimiter { limits: limits.into_iter().collect(), window, calls: Mutex::new(HashMap::new()) }
+        LocalRateLimiter {
+            limits: limits.into_iter().collect(),
+            window,
+            calls: Mutex::new(Calls { log: HashMap::new(), sweep_at: SWEEP_AT }),
+        }
     }
 
     fn check_at(&self, principal: &str, tool: &str, now: Instant) -> Result<(), Duration> {
@@ -31,11 +43,12 @@ impl LocalRateLimiter {
         };
         // A poisoned lock only means another request panicked mid-update; the log is still usable.
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        if calls.len() >= SWEEP_AT {
+        if calls.log.len() >= calls.sweep_at {
             // Forget callers with no call inside the window, so memory follows active callers.
-            calls.retain(|_, log| log.back().is_some_and(|t| now.duration_since(*t) < self.window));
+            calls.log.retain(|_, log| log.back().is_some_and(|t| now.duration_since(*t) < self.window));
+            calls.sweep_at = (calls.log.len() * 2).max(SWEEP_AT);
         }
-        let log = calls.entry((principal.to_owned(), tool.to_owned())).or_default();
+        let log = calls.log.entry((principal.to_owned(), tool.to_owned())).or_default();
         while log.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
             log.pop_front();
         }
@@ -82,7 +95,7 @@ mod tests {
             assert!(l.check_at(&format!("caller-{i}"), "ai_search", t0).is_ok());
         }
         assert!(l.check_at("late", "ai_search", t0 + Duration::from_secs(61)).is_ok());
-        assert_eq!(l.calls.lock().map(|c| c.len()).unwrap_or_default(), 1);
+        assert_eq!(l.calls.lock().map(|c| c.log.len()).unwrap_or_default(), 1);
     }
 
     #[test]

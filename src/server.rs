@@ -24,15 +24,13 @@ use crate::registry::Registry;
 use crate::{dispatch, prompts, resources};
 
 /// Protocol versions served: 2026-07-28 (stateless) first, then the handshake era.
-const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
+pub const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
     ProtocolVersion::V_2026_07_28,
     ProtocolVersion::V_2025_11_25,
     ProtocolVersion::V_2025_06_18,
     ProtocolVersion::V_2025_03_26,
 ];
 
-/// Lists are the same for every caller of a deployment, so clients and intermediaries may share
-/// them for this long.
 /// Methods this server implements; anything else is -32601.
 const STANDARD_METHODS: [&str; 10] = [
     "initialize",
@@ -50,6 +48,8 @@ const STANDARD_METHODS: [&str; 10] = [
 /// Time kept back from a Lambda invocation's deadline to write the answer and the audit line.
 const LAMBDA_MARGIN: Duration = Duration::from_millis(500);
 
+/// Lists are the same for every caller of a deployment, so clients and intermediaries may share
+/// them for this long.
 const LIST_TTL_MS: u64 = 5 * 60 * 1000;
 
 const INSTRUCTIONS: &str = "Company intelligence for B2B research. Start with search_companies (filters) or \

@@ -78,7 +78,7 @@ pub fn api_key_from(secret: &str) -> Result<String, BackendError> {
 }
 
 /// OIDC client credentials stored as JSON in the secret.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Clone, serde::Deserialize)]
 pub struct OidcClient {
     pub token_url: String,
     pub client_id: String,
@@ -87,6 +87,16 @@ pub struct OidcClient {
     pub scope: Option<String>,
     #[serde(default)]
     pub audience: Option<String>,
+}
+
+impl std::fmt::Debug for OidcClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcClient")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"** redacted **")
+            .finish_non_exhaustive()
+    }
 }
 
 pub fn oidc_client_from(secret: &str) -> Result<OidcClient, BackendError> {

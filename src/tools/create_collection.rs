@@ -58,8 +58,6 @@ impl ToolDef for CreateCollection {
     const DESCRIPTION: &'static str = "Create a new, empty collection of companies owned by you. \
         Returns its id for add_to_collection.";
     const KIND: ToolKind = ToolKind::Mutation;
-    // Each call creates another collection.
-    const IDEMPOTENT: bool = false;
     const SAFE_ARGS: &'static [&'static str] = &[];
     type Params = Params;
     type Output = Output;
@@ -87,12 +85,8 @@ mod tests {
     #[tokio::test]
     async fn refuses_when_the_stage_disallows_mutations_even_if_dispatched() {
         let backend = Arc::new(MemoryBackend::recording());
-        let caller = Caller {
-            principal: Some("alice".into()),
-            source: PrincipalSource::Local,
-            request_id: "r1".into(),
-            scopes: vec![],
-        };
+        let caller =
+            Caller { principal: Some("alice".into()), source: PrincipalSource::Local, request_id: "r1".into() };
         let ctx = ToolContext::new(backend.clone(), caller, false);
         let params = Params { name: "Targets".into(), description: None };
         let err = CreateCollection::run(&ctx, params).await.unwrap_err();

@@ -135,7 +135,8 @@ pub trait ToolDef: 'static {
     const DESCRIPTION: &'static str;
     const KIND: ToolKind;
     /// For mutations: does repeating the call with the same arguments change nothing more?
-    const IDEMPOTENT: bool = true;
+    /// Defaults to no, the safe claim for a tool that forgets to say.
+    const IDEMPOTENT: bool = false;
     /// Argument names whose values may appear in the audit record.
     const SAFE_ARGS: &'static [&'static str] = &[];
     type Params: DeserializeOwned + JsonSchema + Send + 'static;

@@ -111,7 +111,6 @@ impl ToolDef for RequestEmailDiscovery {
     const DESCRIPTION: &'static str = "Queue a search for contact e-mail addresses at one company, optionally for one \
         department. Each call queues a new (billed) request; the answer gives the request id and status.";
     const KIND: ToolKind = ToolKind::Mutation;
-    const IDEMPOTENT: bool = false;
     const SAFE_ARGS: &'static [&'static str] = &["company_id", "department", "max_contacts"];
     type Params = Params;
     type Output = Output;

@@ -8,7 +8,9 @@ use serde_json::json;
 use crate::common::{Harness, harness, is_error, text_of};
 
 fn lambda(vars: &[(&str, &str)]) -> Harness {
-    harness(Mode::Lambda, vars)
+    let mut vars = vars.to_vec();
+    vars.push(("SAMPLE_DATA", "true"));
+    harness(Mode::Lambda, &vars)
 }
 
 #[tokio::test]
