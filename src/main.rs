@@ -36,11 +36,12 @@ fn init_logging(mode: Mode) {
     let mut filter = EnvFilter::try_from_env("LOG_LEVEL")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    // These libraries log whole requests at debug/trace (tool arguments, headers), and rmcp
-    // logs three lines per stateless request at info: whatever level an operator picks, payload
-    // dumps and per-request noise never reach CloudWatch.
+    // These libraries log whole requests at debug/trace (tool arguments, headers); rmcp logs
+    // three lines per stateless request at info and every error answer, with the caller's text
+    // in it, at warn. Whatever level an operator picks, payloads and per-request noise never
+    // reach CloudWatch.
     for quiet in [
-        "rmcp=warn",
+        "rmcp=error",
         "hyper=info",
         "hyper_util=info",
         "h2=info",

@@ -140,7 +140,8 @@ mod tests {
             assert_eq!(hints.read_only_hint, Some(entry.kind == ToolKind::Read), "{}", entry.name);
             if entry.kind == ToolKind::Mutation {
                 assert_eq!(hints.destructive_hint, Some(false), "{}", entry.name);
-                assert!(hints.idempotent_hint.is_some(), "{}", entry.name);
+                let idempotent = entry.name == "add_to_collection";
+                assert_eq!(hints.idempotent_hint, Some(idempotent), "{}", entry.name);
             }
             assert_eq!(t.input_schema.get("additionalProperties"), Some(&serde_json::json!(false)), "{}", entry.name);
         }

@@ -42,6 +42,7 @@ struct State {
     collections: HashMap<String, Vec<Value>>,
     discoveries: usize,
     fail_next: Option<BackendError>,
+    panic_next: bool,
 }
 
 pub struct MemoryBackend {
@@ -85,6 +86,11 @@ impl MemoryBackend {
     /// Make the next call fail with `error` (after recording it).
     pub fn fail_next(&self, error: BackendError) {
         self.state().fail_next = Some(error);
+    }
+
+    /// Make the next call panic, as a bug in a backend or tool would (tests of panic safety).
+    pub fn panic_next(&self) {
+        self.state().panic_next = true;
     }
 
     fn company(&self, id: &str) -> Option<&Value> {
@@ -256,13 +262,17 @@ impl MemoryBackend {
 #[async_trait]
 impl GraphqlBackend for MemoryBackend {
     async fn execute(&self, operation: &Operation, variables: Value) -> Result<Value, BackendError> {
-        let injected = {
+        let (injected, panic) = {
             let mut state = self.state();
             if self.recording {
                 state.calls.push(RecordedCall { operation: operation.name, variables: variables.clone() });
             }
-            state.fail_next.take()
+            (state.fail_next.take(), std::mem::take(&mut state.panic_next))
         };
+        #[allow(clippy::panic)]
+        if panic {
+            panic!("injected panic");
+        }
         if let Some(error) = injected {
             return Err(error);
         }

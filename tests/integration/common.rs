@@ -132,7 +132,16 @@ impl Client {
     pub async fn lambda(&self, event: &str) -> Reply {
         let path = format!("{}/events/{event}.json", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        self.lambda_text(&text).await
+    }
+
+    /// Send an event built in the test through the Lambda path.
+    pub async fn lambda_event(&self, event: &Value) -> Reply {
+        self.lambda_text(&event.to_string()).await
+    }
+
+    async fn lambda_text(&self, text: &str) -> Reply {
+        let request = lambda_http::request::from_str(text).unwrap_or_else(|e| panic!("event: {e}"));
         reply(b2b_mcp::lambda::handle(self.app.clone(), request).await).await
     }
 }

@@ -106,7 +106,7 @@ async fn body_faults_map_to_jsonrpc_errors() {
     }
     // A readable message with unusable params is the handler's answer (in-band for 2025 clients).
     let r = h.post(json!({"jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": {}}), &[]).await;
-    assert_eq!(r.json["error"]["code"], -32602, "{}", r.text);
+    assert_eq!((r.status, r.json["error"]["code"].clone()), (StatusCode::OK, json!(-32602)), "{}", r.text);
     let r = h.post(json!({"jsonrpc": "2.0", "id": 9, "method": "no/such"}), &[]).await;
     assert_eq!(r.json["error"]["code"], -32601, "{}", r.text);
     assert_eq!(r.json["id"], 9);
@@ -180,4 +180,25 @@ async fn health_needs_no_mcp() {
         crate::common::reply(tower::ServiceExt::oneshot(local(&[]).app.clone(), req).await.expect("infallible")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json, json!({"status": "ok"}));
+}
+
+#[tokio::test]
+async fn unknown_method_is_404_for_2026_requests() {
+    let r = local(&[]).request_2026("no/such", json!({}), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(r.json["error"]["code"], -32601);
+}
+
+#[tokio::test]
+async fn an_unsupported_version_header_alone_gets_32022_as_json() {
+    let h = local(&[]);
+    for version in ["2099-01-01", "2024-11-05"] {
+        let r = h
+            .post(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}), &[("mcp-protocol-version", version)])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{version}");
+        assert_eq!(r.json["error"]["code"], -32022, "{version}: {}", r.text);
+        assert_eq!(r.json["id"], 3);
+        assert_eq!(r.json["error"]["data"]["supported"][0], V2026);
+    }
 }

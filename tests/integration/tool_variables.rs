@@ -128,13 +128,30 @@ async fn request_email_discovery_variables() {
     insta::assert_json_snapshot!(h.backend.calls());
 }
 
-/// The schema check above is real: a lower-case enum value or a missing owner is refused.
+/// The schema check above is real: a lower-case enum value is refused...
 #[test]
 #[should_panic(expected = "rejected by the schema")]
-fn schema_check_rejects_variables_appsync_would_reject() {
+fn schema_check_rejects_a_wrong_enum_value() {
     let bad = RecordedCall {
         operation: "RequestEmailDiscovery",
-        variables: json!({"input": {"companyId": "c_1", "department": "sales", "maxContacts": 5}}),
+        variables: json!({"input": {"ownerId": "a", "companyId": "c_1", "department": "sales", "maxContacts": 5}}),
     };
     assert_variables_fit_schema(&[bad]);
+}
+
+/// ...and so is a missing non-null variable.
+#[test]
+#[should_panic(expected = "rejected by the schema")]
+fn schema_check_rejects_a_missing_owner() {
+    let bad = RecordedCall { operation: "ListCollections", variables: json!({"limit": 20, "nextToken": null}) };
+    assert_variables_fit_schema(&[bad]);
+}
+
+#[test]
+fn schema_check_accepts_what_appsync_accepts() {
+    let good = RecordedCall {
+        operation: "RequestEmailDiscovery",
+        variables: json!({"input": {"ownerId": "a", "companyId": "c_1", "department": "SALES", "maxContacts": 5}}),
+    };
+    assert_variables_fit_schema(&[good]);
 }
