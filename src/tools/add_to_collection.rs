@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::{InputVariables, ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::ADD_TO_COLLECTION;
 use crate::error::ToolError;
 
@@ -22,11 +22,6 @@ struct Input<'a> {
     owner_id: &'a str,
     collection_id: String,
     company_ids: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Variables<'a> {
-    input: Input<'a>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,7 +83,7 @@ impl ToolDef for AddToCollection {
         let collection_id = args::id("collection_id", &params.collection_id)?;
         let company_ids = args::id_list("company_ids", &params.company_ids, args::MAX_IDS_PER_CALL)?;
         let owner_id = ctx.owner()?;
-        let vars = Variables { input: Input { owner_id, collection_id: collection_id.clone(), company_ids } };
+        let vars = InputVariables { input: Input { owner_id, collection_id: collection_id.clone(), company_ids } };
         let data: Data = ctx.call(&ADD_TO_COLLECTION, &vars).await?;
         let Some(a) = data.add_to_collection else {
             return Err(ToolError::NotFound(format!(

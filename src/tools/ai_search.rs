@@ -4,8 +4,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::company::{CompanyNode, CompanySummary, render_list};
-use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::args::{self, PageInfo};
+use super::company::{Company, CompanySummary, render_list};
+use super::{ToolContext, ToolDef, ToolKind, ToolOutput};
 use crate::backend::operations::AI_SEARCH;
 use crate::error::ToolError;
 
@@ -37,23 +38,14 @@ struct Data {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Answer {
-    interpreted_filters: Filters,
-    items: Vec<CompanyNode>,
+    interpreted_filters: InterpretedFilters,
+    items: Vec<Company>,
     next_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Filters {
-    query: Option<String>,
-    country: Option<String>,
-    industry: Option<String>,
-    employees_min: Option<i64>,
-    employees_max: Option<i64>,
-}
-
-/// What the platform understood from the sentence.
-#[derive(Debug, Serialize, JsonSchema)]
+/// What the platform understood from the sentence (read camelCase, given snake_case).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all(deserialize = "camelCase"))]
 pub struct InterpretedFilters {
     /// Remaining keywords.
     pub query: Option<String>,
@@ -68,11 +60,8 @@ pub struct InterpretedFilters {
 pub struct Output {
     pub interpreted_filters: InterpretedFilters,
     pub companies: Vec<CompanySummary>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-    pub limit_applied: u32,
-    /// True when the requested limit was above 100 and was lowered to 100.
-    pub limit_capped: bool,
+    #[serde(flatten)]
+    pub page: PageInfo,
 }
 
 impl ToolOutput for Output {
@@ -89,7 +78,7 @@ impl ToolOutput for Output {
         .flatten()
         .collect();
         let understood = if understood.is_empty() { "no filters".to_owned() } else { understood.join(", ") };
-        format!("Understood: {understood}\n{}", render_list("Results", &self.companies, self.next_cursor.as_deref()))
+        format!("Understood: {understood}\n{}", render_list("Results", &self.companies)) + &self.page.hint()
     }
     fn result_count(&self) -> usize {
         self.companies.len()
@@ -111,22 +100,14 @@ impl ToolDef for AiSearch {
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let query = args::required_text("query", &params.query, 3, 500)?;
-        let limit = args::limit(params.limit)?;
-        let next_token = args::cursor(params.cursor)?;
-        let data: Data = ctx.call(&AI_SEARCH, &Variables { query, limit: limit.applied, next_token }).await?;
+        let page = args::page(params.limit, params.cursor)?;
+        let vars = Variables { query, limit: page.limit.applied, next_token: page.cursor };
+        let data: Data = ctx.call(&AI_SEARCH, &vars).await?;
         let a = data.ai_search;
         Ok(Output {
-            interpreted_filters: InterpretedFilters {
-                query: a.interpreted_filters.query,
-                country: a.interpreted_filters.country,
-                industry: a.interpreted_filters.industry,
-                employees_min: a.interpreted_filters.employees_min,
-                employees_max: a.interpreted_filters.employees_max,
-            },
+            interpreted_filters: a.interpreted_filters,
             companies: a.items.into_iter().map(CompanySummary::from).collect(),
-            next_cursor: a.next_token,
-            limit_applied: limit.applied,
-            limit_capped: limit.capped,
+            page: PageInfo::new(page.limit, a.next_token),
         })
     }
 }

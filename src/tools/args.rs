@@ -28,6 +28,46 @@ pub fn limit(value: Option<i64>) -> Result<Limit, ToolError> {
     }
 }
 
+/// Paging arguments after the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub limit: Limit,
+    pub cursor: Option<String>,
+}
+
+pub fn page(limit_arg: Option<i64>, cursor_arg: Option<String>) -> Result<Page, ToolError> {
+    Ok(Page { limit: limit(limit_arg)?, cursor: cursor(cursor_arg)? })
+}
+
+/// The paging facts every list answer carries (flattened into it).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct PageInfo {
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// The page size used.
+    pub limit_applied: u32,
+    /// True when the requested limit was above 100 and was lowered to 100.
+    pub limit_capped: bool,
+}
+
+impl PageInfo {
+    pub fn new(limit: Limit, next_cursor: Option<String>) -> PageInfo {
+        PageInfo { next_cursor, limit_applied: limit.applied, limit_capped: limit.capped }
+    }
+
+    /// The lines a text rendering ends with: how to get more, and whether the limit was lowered.
+    pub fn hint(&self) -> String {
+        let mut out = String::new();
+        if let Some(cursor) = &self.next_cursor {
+            out.push_str(&format!("\nMore results: pass cursor \"{cursor}\"."));
+        }
+        if self.limit_capped {
+            out.push_str(&format!("\n(limit capped at {})", self.limit_applied));
+        }
+        out
+    }
+}
+
 /// An opaque page cursor from a previous answer. Empty counts as absent.
 pub fn cursor(value: Option<String>) -> Result<Option<String>, ToolError> {
     let Some(value) = value else { return Ok(None) };

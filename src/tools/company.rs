@@ -6,27 +6,39 @@ use serde::{Deserialize, Serialize};
 
 const DESCRIPTION_SUMMARY_CHARS: usize = 300;
 
-/// A company object from the GraphQL API; fields absent from a selection stay `None`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CompanyNode {
+/// A company: read from the GraphQL API (camelCase, fields outside the selection absent) and
+/// given to the model as the flat snake_case profile `get_company` returns.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all(deserialize = "camelCase"))]
+pub struct Company {
+    /// Platform id.
     pub id: String,
     pub name: String,
     pub legal_name: Option<String>,
     pub domain: Option<String>,
     pub website: Option<String>,
     pub description: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
     pub country: Option<String>,
     pub city: Option<String>,
     pub region: Option<String>,
     pub industry: Option<String>,
     pub employees: Option<i64>,
+    /// Employee band, e.g. "51-200".
     pub employee_range: Option<String>,
+    /// Revenue band, e.g. "$10M-$50M".
     pub revenue_range: Option<String>,
     pub founded_year: Option<i32>,
-    pub technologies: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub technologies: Vec<String>,
     pub linkedin_url: Option<String>,
+    /// When the platform last refreshed this profile (ISO 8601).
     pub updated_at: Option<String>,
+}
+
+/// GraphQL sends `null` for an empty list field as readily as `[]`.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// One company in a list: enough to pick it, with the description cut to 300 characters.
@@ -47,8 +59,8 @@ pub struct CompanySummary {
     pub description: Option<String>,
 }
 
-impl From<CompanyNode> for CompanySummary {
-    fn from(c: CompanyNode) -> Self {
+impl From<Company> for CompanySummary {
+    fn from(c: Company) -> Self {
         CompanySummary {
             id: c.id,
             name: c.name,
@@ -88,13 +100,10 @@ pub fn cut(text: &str, max: usize) -> String {
 }
 
 /// Render a list of summaries as numbered lines under a heading.
-pub fn render_list(heading: &str, companies: &[CompanySummary], next_cursor: Option<&str>) -> String {
+pub fn render_list(heading: &str, companies: &[CompanySummary]) -> String {
     let mut out = format!("{heading}: {} companies", companies.len());
     for (i, c) in companies.iter().enumerate() {
         out.push_str(&format!("\n{}. {}", i + 1, c.line()));
-    }
-    if let Some(cursor) = next_cursor {
-        out.push_str(&format!("\nMore results: pass cursor \"{cursor}\"."));
     }
     out
 }
@@ -105,12 +114,10 @@ mod tests {
 
     #[test]
     fn summary_description_is_cut_to_300_chars() {
-        let node = CompanyNode {
-            id: "c1".into(),
-            name: "Acme".into(),
-            description: Some("é".repeat(1000)),
-            ..Default::default()
-        };
+        let node =
+            Company {
+                id: "c1".into(), name: "Acme".into(), description: Some("é".repeat(1000)), ..Default::default()
+            };
         let s = CompanySummary::from(node);
         assert_eq!(s.description.map(|d| d.chars().count()), Some(300));
     }

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::list_collections::{Collection, CollectionNode};
-use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::{InputVariables, ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::CREATE_COLLECTION;
 use crate::error::ToolError;
 
@@ -23,11 +23,6 @@ struct Input<'a> {
     owner_id: &'a str,
     name: String,
     description: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Variables<'a> {
-    input: Input<'a>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,7 +62,7 @@ impl ToolDef for CreateCollection {
         let name = args::required_text("name", &params.name, 1, 100)?;
         let description = args::text("description", params.description.as_deref(), 500)?;
         let owner_id = ctx.owner()?;
-        let vars = Variables { input: Input { owner_id, name, description } };
+        let vars = InputVariables { input: Input { owner_id, name, description } };
         let data: Data = ctx.call(&CREATE_COLLECTION, &vars).await?;
         Ok(Output { collection: Collection::from(data.create_collection) })
     }

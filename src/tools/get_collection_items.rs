@@ -3,8 +3,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::company::{CompanyNode, CompanySummary};
-use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::args::{self, PageInfo};
+use super::company::{Company, CompanySummary};
+use super::{ToolContext, ToolDef, ToolKind, ToolOutput};
 use crate::backend::operations::GET_COLLECTION_ITEMS;
 use crate::error::ToolError;
 
@@ -44,7 +45,7 @@ struct Connection {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ItemNode {
-    company: CompanyNode,
+    company: Company,
     added_at: String,
 }
 
@@ -60,10 +61,8 @@ pub struct Item {
 pub struct Output {
     pub collection_id: String,
     pub items: Vec<Item>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-    pub limit_applied: u32,
-    pub limit_capped: bool,
+    #[serde(flatten)]
+    pub page: PageInfo,
 }
 
 impl ToolOutput for Output {
@@ -72,10 +71,7 @@ impl ToolOutput for Output {
         for (i, item) in self.items.iter().enumerate() {
             out.push_str(&format!("\n{}. {} (added {})", i + 1, item.company.line(), item.added_at));
         }
-        if let Some(cursor) = &self.next_cursor {
-            out.push_str(&format!("\nMore: pass cursor \"{cursor}\"."));
-        }
-        out
+        out + &self.page.hint()
     }
     fn result_count(&self) -> usize {
         self.items.len()
@@ -95,10 +91,14 @@ impl ToolDef for GetCollectionItems {
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let collection_id = args::id("collection_id", &params.collection_id)?;
-        let limit = args::limit(params.limit)?;
-        let next_token = args::cursor(params.cursor)?;
+        let page = args::page(params.limit, params.cursor)?;
         let owner_id = ctx.owner()?;
-        let vars = Variables { owner_id, collection_id: collection_id.clone(), limit: limit.applied, next_token };
+        let vars = Variables {
+            owner_id,
+            collection_id: collection_id.clone(),
+            limit: page.limit.applied,
+            next_token: page.cursor,
+        };
         let data: Data = ctx.call(&GET_COLLECTION_ITEMS, &vars).await?;
         let Some(conn) = data.get_collection_items else {
             return Err(ToolError::NotFound(format!(
@@ -112,9 +112,7 @@ impl ToolDef for GetCollectionItems {
                 .into_iter()
                 .map(|i| Item { company: CompanySummary::from(i.company), added_at: i.added_at })
                 .collect(),
-            next_cursor: conn.next_token,
-            limit_applied: limit.applied,
-            limit_capped: limit.capped,
+            page: PageInfo::new(page.limit, conn.next_token),
         })
     }
 }

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::company::{CompanyNode, CompanySummary, render_list};
+use super::company::{Company, CompanySummary, render_list};
 use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::GET_COMPANIES_BATCH;
 use crate::error::ToolError;
@@ -23,7 +23,7 @@ struct Variables {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Data {
-    get_companies_batch: Vec<CompanyNode>,
+    get_companies_batch: Vec<Company>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -36,7 +36,7 @@ pub struct Output {
 
 impl ToolOutput for Output {
     fn summary(&self) -> String {
-        let mut text = render_list("Companies", &self.companies, None);
+        let mut text = render_list("Companies", &self.companies);
         if !self.not_found.is_empty() {
             text.push_str(&format!("\nNot found: {}", self.not_found.join(", ")));
         }

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::company::CompanyNode;
+use super::company::Company;
 use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args, normalize};
 use crate::backend::operations::GET_COMPANY;
 use crate::error::ToolError;
@@ -45,58 +45,11 @@ impl Params {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Data {
-    get_company: Option<CompanyNode>,
+    get_company: Option<Company>,
 }
 
 /// The full flat profile.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct Output {
-    pub id: String,
-    pub name: String,
-    pub legal_name: Option<String>,
-    pub domain: Option<String>,
-    pub website: Option<String>,
-    pub description: Option<String>,
-    /// ISO 3166-1 alpha-2 country code.
-    pub country: Option<String>,
-    pub city: Option<String>,
-    pub region: Option<String>,
-    pub industry: Option<String>,
-    pub employees: Option<i64>,
-    /// Employee band, e.g. "51-200".
-    pub employee_range: Option<String>,
-    /// Revenue band, e.g. "$10M-$50M".
-    pub revenue_range: Option<String>,
-    pub founded_year: Option<i32>,
-    pub technologies: Vec<String>,
-    pub linkedin_url: Option<String>,
-    /// When the platform last refreshed this profile (ISO 8601).
-    pub updated_at: Option<String>,
-}
-
-impl From<CompanyNode> for Output {
-    fn from(c: CompanyNode) -> Self {
-        Output {
-            id: c.id,
-            name: c.name,
-            legal_name: c.legal_name,
-            domain: c.domain,
-            website: c.website,
-            description: c.description,
-            country: c.country,
-            city: c.city,
-            region: c.region,
-            industry: c.industry,
-            employees: c.employees,
-            employee_range: c.employee_range,
-            revenue_range: c.revenue_range,
-            founded_year: c.founded_year,
-            technologies: c.technologies.unwrap_or_default(),
-            linkedin_url: c.linkedin_url,
-            updated_at: c.updated_at,
-        }
-    }
-}
+pub type Output = Company;
 
 impl ToolOutput for Output {
     fn summary(&self) -> String {
@@ -144,7 +97,7 @@ impl ToolDef for GetCompany {
         let vars = params.validate()?;
         let data: Data = ctx.call(&GET_COMPANY, &vars).await?;
         match data.get_company {
-            Some(company) => Ok(Output::from(company)),
+            Some(company) => Ok(company),
             None => Err(ToolError::NotFound(match (&vars.id, &vars.domain) {
                 (Some(id), _) => format!("no company with id {id}; search_companies finds ids"),
                 (_, Some(domain)) => {

@@ -3,7 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::args::{self, PageInfo};
+use super::{ToolContext, ToolDef, ToolKind, ToolOutput};
 use crate::backend::operations::LIST_COLLECTIONS;
 use crate::error::ToolError;
 
@@ -74,10 +75,8 @@ impl From<CollectionNode> for Collection {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Output {
     pub collections: Vec<Collection>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-    pub limit_applied: u32,
-    pub limit_capped: bool,
+    #[serde(flatten)]
+    pub page: PageInfo,
 }
 
 impl ToolOutput for Output {
@@ -86,10 +85,7 @@ impl ToolOutput for Output {
         for c in &self.collections {
             out.push_str(&format!("\n- {} ({} companies) [id {}]", c.name, c.item_count, c.id));
         }
-        if let Some(cursor) = &self.next_cursor {
-            out.push_str(&format!("\nMore: pass cursor \"{cursor}\"."));
-        }
-        out
+        out + &self.page.hint()
     }
     fn result_count(&self) -> usize {
         self.collections.len()
@@ -108,15 +104,13 @@ impl ToolDef for ListCollections {
     type Output = Output;
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
-        let limit = args::limit(params.limit)?;
-        let next_token = args::cursor(params.cursor)?;
+        let page = args::page(params.limit, params.cursor)?;
         let owner_id = ctx.owner()?;
-        let data: Data = ctx.call(&LIST_COLLECTIONS, &Variables { owner_id, limit: limit.applied, next_token }).await?;
+        let vars = Variables { owner_id, limit: page.limit.applied, next_token: page.cursor };
+        let data: Data = ctx.call(&LIST_COLLECTIONS, &vars).await?;
         Ok(Output {
             collections: data.list_collections.items.into_iter().map(Collection::from).collect(),
-            next_cursor: data.list_collections.next_token,
-            limit_applied: limit.applied,
-            limit_capped: limit.capped,
+            page: PageInfo::new(page.limit, data.list_collections.next_token),
         })
     }
 }

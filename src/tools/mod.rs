@@ -121,6 +121,12 @@ impl ToolContext {
     }
 }
 
+/// Mutations take one `input` object (`mutation M($input: XInput!)`).
+#[derive(Debug, Serialize)]
+pub struct InputVariables<T> {
+    pub input: T,
+}
+
 /// A tool's flat output: serialised as `structuredContent`, summarised as text.
 pub trait ToolOutput: Serialize + JsonSchema {
     /// A short text rendering for clients that show text only.

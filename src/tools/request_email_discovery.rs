@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::{InputVariables, ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::REQUEST_EMAIL_DISCOVERY;
 use crate::error::ToolError;
 
@@ -61,11 +61,6 @@ struct Input<'a> {
     company_id: String,
     department: &'static str,
     max_contacts: i64,
-}
-
-#[derive(Debug, Serialize)]
-struct Variables<'a> {
-    input: Input<'a>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,8 +121,9 @@ impl ToolDef for RequestEmailDiscovery {
             ));
         }
         let owner_id = ctx.owner()?;
-        let vars =
-            Variables { input: Input { owner_id, company_id, department: params.department.graphql(), max_contacts } };
+        let vars = InputVariables {
+            input: Input { owner_id, company_id, department: params.department.graphql(), max_contacts },
+        };
         let data: Data = ctx.call(&REQUEST_EMAIL_DISCOVERY, &vars).await?;
         let a = data.request_email_discovery;
         Ok(Output {

@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::args::{self, Limit};
-use super::company::{CompanyNode, CompanySummary, render_list};
+use super::args::{self, Page, PageInfo};
+use super::company::{Company, CompanySummary, render_list};
 use super::normalize;
 use super::{ToolContext, ToolDef, ToolKind, ToolOutput};
 use crate::backend::operations::SEARCH_COMPANIES;
@@ -59,8 +59,7 @@ struct Variables {
 #[derive(Debug, PartialEq)]
 pub struct Valid {
     pub filter: Filter,
-    pub limit: Limit,
-    pub cursor: Option<String>,
+    pub page: Page,
 }
 
 fn employees(field: &'static str, value: Option<i64>) -> Result<Option<i64>, ToolError> {
@@ -103,8 +102,7 @@ impl Params {
         }
         Ok(Valid {
             filter: Filter { query, country, industry, employees_min, employees_max },
-            limit: args::limit(self.limit)?,
-            cursor: args::cursor(self.cursor)?,
+            page: args::page(self.limit, self.cursor)?,
         })
     }
 }
@@ -118,28 +116,20 @@ struct Data {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Connection {
-    items: Vec<CompanyNode>,
+    items: Vec<Company>,
     next_token: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Output {
     pub companies: Vec<CompanySummary>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-    /// The page size used.
-    pub limit_applied: u32,
-    /// True when the requested limit was above 100 and was lowered to 100.
-    pub limit_capped: bool,
+    #[serde(flatten)]
+    pub page: PageInfo,
 }
 
 impl ToolOutput for Output {
     fn summary(&self) -> String {
-        let mut text = render_list("Search results", &self.companies, self.next_cursor.as_deref());
-        if self.limit_capped {
-            text.push_str(&format!("\n(limit capped at {})", self.limit_applied));
-        }
-        text
+        render_list("Search results", &self.companies) + &self.page.hint()
     }
     fn result_count(&self) -> usize {
         self.companies.len()
@@ -161,13 +151,11 @@ impl ToolDef for SearchCompanies {
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let v = params.validate()?;
-        let vars = Variables { filter: v.filter, limit: v.limit.applied, next_token: v.cursor };
+        let vars = Variables { filter: v.filter, limit: v.page.limit.applied, next_token: v.page.cursor.clone() };
         let data: Data = ctx.call(&SEARCH_COMPANIES, &vars).await?;
         Ok(Output {
             companies: data.search_companies.items.into_iter().map(CompanySummary::from).collect(),
-            next_cursor: data.search_companies.next_token,
-            limit_applied: v.limit.applied,
-            limit_capped: v.limit.capped,
+            page: PageInfo::new(v.page.limit, data.search_companies.next_token),
         })
     }
 }
