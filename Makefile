@@ -27,7 +27,8 @@ lint:
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 # Python tools the tests drive as real peers: moto (Secrets Manager) and botocore (SigV4).
-VENV := .tools/venv
+VENV ?= .tools/venv
+export B2B_TOOLS_VENV := $(abspath $(VENV))
 tools: $(VENV)/.installed
 $(VENV)/.installed:
 	python3 -m venv $(VENV)

@@ -129,9 +129,12 @@ impl Stub {
     }
 }
 
-/// The project's tool environment (`make tools`).
+/// The project's tool environment (`make tools`; `B2B_TOOLS_VENV` points elsewhere).
 pub fn venv_bin(tool: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/venv/bin").join(tool);
+    let venv = std::env::var_os("B2B_TOOLS_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/venv"));
+    let path = venv.join("bin").join(tool);
     assert!(path.exists(), "{} is missing: run `make tools` first", path.display());
     path
 }
