@@ -8,7 +8,7 @@ BIN := b2b-mcp
 .PHONY: help build release test lint fmt run stdio tools clean
 
 help:
-	@echo "make run      serve the local stage over HTTP (mutations on, built-in sample data)"
+	@echo "make run      the local platform and the MCP server against it (mutations on)"
 	@echo "make stdio    run the stdio transport (for desktop clients)"
 	@echo "make test     format check, clippy, all tests (installs moto into .tools/ first)"
 	@echo "make build    debug build;  make release: optimised build"
@@ -24,7 +24,7 @@ fmt:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 # Python tools the tests drive as real peers: moto (Secrets Manager) and botocore (SigV4).
 VENV ?= .tools/venv
@@ -36,17 +36,10 @@ $(VENV)/.installed:
 	touch $@
 
 test: lint tools
-	$(CARGO) test --locked --all-targets
+	$(CARGO) test --locked --workspace --all-targets
 
-run: build
-	@echo ""
-	@echo "MCP endpoint: http://$(BIND)/mcp   (stage local, mutations on, Ctrl-C stops)"
-	@echo "Try it:"
-	@echo "  curl -s http://$(BIND)/mcp -H 'content-type: application/json' \\"
-	@echo "    -H 'mcp-protocol-version: 2026-07-28' -H 'mcp-method: tools/call' -H 'mcp-name: search_companies' \\"
-	@echo "    -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"search_companies\",\"arguments\":{\"country\":\"Germany\"},\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}'"
-	@echo ""
-	STAGE=local ALLOW_MUTATIONS=true $(CARGO) run --quiet --locked --bin $(BIN) -- serve --bind $(BIND)
+run:
+	./scripts/run-local.sh
 
 stdio: build
 	@STAGE=local ALLOW_MUTATIONS=true $(CARGO) run --quiet --locked --bin $(BIN) -- stdio

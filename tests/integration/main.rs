@@ -9,6 +9,7 @@ mod stub;
 mod appsync;
 mod lambda_events;
 mod logs;
+mod platform;
 mod protocol;
 mod stdio;
 mod tool_variables;

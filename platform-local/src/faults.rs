@@ -1,0 +1,104 @@
+//! Fault injection for tests: per request with the `x-platform-fault` header, or for the next N
+//! requests (or until cleared) through `POST /_admin/faults` on loopback.
+//!
+//! Header form: `latency=250,status=503,malformed,resolver_error=searchCompanies`.
+
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// Added latency before answering.
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    /// Answer with this HTTP status (500, 502, 503, 429) instead of running the request.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Answer 200 with a truncated JSON body.
+    #[serde(default)]
+    pub malformed: bool,
+    /// Make this top-level field's resolver fail (AppSync's HTTP 200 with `errors`).
+    #[serde(default)]
+    pub resolver_error: Option<String>,
+    /// How many requests the admin-set fault applies to; absent means until cleared.
+    #[serde(default)]
+    pub count: Option<u32>,
+}
+
+impl Fault {
+    pub fn parse_header(value: &str) -> Result<Fault, String> {
+        let mut fault = Fault::default();
+        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part.split_once('=') {
+                Some(("latency", v)) => fault.latency_ms = Some(v.parse().map_err(|_| format!("bad latency {v:?}"))?),
+                Some(("status", v)) => fault.status = Some(v.parse().map_err(|_| format!("bad status {v:?}"))?),
+                Some(("resolver_error", v)) => fault.resolver_error = Some(v.to_owned()),
+                None if part == "malformed" => fault.malformed = true,
+                _ => return Err(format!("unknown fault {part:?}")),
+            }
+        }
+        Ok(fault)
+    }
+}
+
+/// The fault set through the admin endpoint, shared by all requests.
+#[derive(Default)]
+pub struct Faults {
+    current: Mutex<Option<Fault>>,
+}
+
+impl Faults {
+    pub fn set(&self, fault: Fault) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(fault);
+    }
+
+    pub fn clear(&self) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The fault for one request, counting it down.
+    pub fn next(&self) -> Option<Fault> {
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        let fault = current.clone()?;
+        match fault.count {
+            Some(0) => {
+                *current = None;
+                None
+            }
+            Some(n) => {
+                if let Some(f) = current.as_mut() {
+                    f.count = Some(n - 1);
+                }
+                Some(fault)
+            }
+            None => Some(fault),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_form_parses() {
+        let f = Fault::parse_header("latency=250, status=503,malformed,resolver_error=searchCompanies").unwrap();
+        assert_eq!(f.latency_ms, Some(250));
+        assert_eq!(f.status, Some(503));
+        assert!(f.malformed);
+        assert_eq!(f.resolver_error.as_deref(), Some("searchCompanies"));
+        assert!(Fault::parse_header("explode").is_err());
+    }
+
+    #[test]
+    fn counted_faults_run_out() {
+        let faults = Faults::default();
+        faults.set(Fault { status: Some(500), count: Some(2), ..Fault::default() });
+        assert!(faults.next().is_some());
+        assert!(faults.next().is_some());
+        assert!(faults.next().is_none());
+    }
+}

@@ -1,0 +1,286 @@
+//! What `aiSearch` understands of a sentence, deterministically: an industry from the taxonomy,
+//! a country, an employee range, and whatever words are left as keywords. ("SaaS companies in
+//! Germany with 50-200 employees" -> industry SaaS, country DE, employees 50..200.)
+
+use crate::generate::INDUSTRIES;
+use crate::graphql::AiSearchFilters;
+
+/// English names (and a few common forms) of the countries the generator uses.
+const COUNTRY_NAMES: &[(&str, &str)] = &[
+    ("united states", "US"),
+    ("usa", "US"),
+    ("america", "US"),
+    ("us", "US"),
+    ("united kingdom", "GB"),
+    ("uk", "GB"),
+    ("britain", "GB"),
+    ("england", "GB"),
+    ("germany", "DE"),
+    ("france", "FR"),
+    ("netherlands", "NL"),
+    ("holland", "NL"),
+    ("spain", "ES"),
+    ("italy", "IT"),
+    ("sweden", "SE"),
+    ("norway", "NO"),
+    ("denmark", "DK"),
+    ("switzerland", "CH"),
+    ("austria", "AT"),
+    ("poland", "PL"),
+    ("japan", "JP"),
+    ("australia", "AU"),
+    ("canada", "CA"),
+    ("india", "IN"),
+    ("brazil", "BR"),
+    ("singapore", "SG"),
+    ("ireland", "IE"),
+    ("finland", "FI"),
+    ("belgium", "BE"),
+    ("israel", "IL"),
+    ("portugal", "PT"),
+    ("mexico", "MX"),
+    ("german", "DE"),
+    ("french", "FR"),
+    ("dutch", "NL"),
+    ("spanish", "ES"),
+    ("italian", "IT"),
+    ("swedish", "SE"),
+    ("british", "GB"),
+    ("american", "US"),
+    ("japanese", "JP"),
+    ("canadian", "CA"),
+    ("swiss", "CH"),
+];
+
+/// Words that point at an industry without naming it.
+const INDUSTRY_WORDS: &[(&str, &str)] = &[
+    ("software", "SaaS"),
+    ("saas", "SaaS"),
+    ("payments", "Fintech"),
+    ("fintech", "Fintech"),
+    ("banking", "Fintech"),
+    ("security", "Cybersecurity"),
+    ("cybersecurity", "Cybersecurity"),
+    ("health", "Healthcare"),
+    ("healthcare", "Healthcare"),
+    ("medical", "Healthcare"),
+    ("biotech", "Biotechnology"),
+    ("ai", "Artificial Intelligence"),
+    ("ecommerce", "E-commerce"),
+    ("e-commerce", "E-commerce"),
+    ("logistics", "Logistics"),
+    ("shipping", "Logistics"),
+    ("energy", "Energy"),
+    ("solar", "Energy"),
+    ("education", "Education"),
+    ("edtech", "Education"),
+    ("marketing", "Marketing"),
+    ("insurance", "Insurance"),
+    ("insurtech", "Insurance"),
+    ("gaming", "Gaming"),
+    ("retail", "Retail"),
+    ("manufacturing", "Manufacturing"),
+    ("automotive", "Automotive"),
+    ("media", "Media"),
+    ("consulting", "Consulting"),
+    ("semiconductor", "Semiconductors"),
+    ("semiconductors", "Semiconductors"),
+];
+
+const STOPWORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "of",
+    "for",
+    "in",
+    "at",
+    "on",
+    "with",
+    "from",
+    "to",
+    "that",
+    "which",
+    "who",
+    "are",
+    "is",
+    "companies",
+    "company",
+    "firms",
+    "firm",
+    "businesses",
+    "business",
+    "startups",
+    "startup",
+    "employees",
+    "employee",
+    "staff",
+    "people",
+    "based",
+    "located",
+    "headquartered",
+    "between",
+    "more",
+    "than",
+    "less",
+    "fewer",
+    "over",
+    "under",
+    "below",
+    "above",
+    "greater",
+    "least",
+    "most",
+    "up",
+    "around",
+    "about",
+    "find",
+    "show",
+    "me",
+    "list",
+    "all",
+    "some",
+    "any",
+];
+
+fn number(word: &str) -> Option<i32> {
+    let w = word.trim_end_matches('+');
+    if let Some(k) = w.strip_suffix('k') {
+        return k.parse::<i32>().ok().map(|n| n.saturating_mul(1000));
+    }
+    w.replace(',', "").parse().ok()
+}
+
+fn mark(used: &mut [bool], i: usize) {
+    if let Some(flag) = used.get_mut(i) {
+        *flag = true;
+    }
+}
+
+pub fn interpret(sentence: &str) -> AiSearchFilters {
+    let lower = sentence.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '+' || c == ','))
+        .map(|w| w.trim_matches(|c| c == ',' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut used = vec![false; words.len()];
+    let mut out = AiSearchFilters::default();
+
+    // Industry: a taxonomy name (possibly several words) or an industry word.
+    for industry in INDUSTRIES {
+        let name = industry.to_lowercase();
+        if lower.contains(&name) {
+            out.industry = Some((*industry).to_owned());
+            for (i, w) in words.iter().enumerate() {
+                if name.split(|c: char| !c.is_alphanumeric()).any(|part| part == *w) {
+                    mark(&mut used, i);
+                }
+            }
+            break;
+        }
+    }
+    for (i, w) in words.iter().enumerate() {
+        if out.industry.is_none()
+            && let Some((_, industry)) = INDUSTRY_WORDS.iter().find(|(word, _)| word == w)
+        {
+            out.industry = Some((*industry).to_owned());
+            mark(&mut used, i);
+        }
+    }
+
+    // Country: two-word names first, then single words.
+    for (name, code) in COUNTRY_NAMES {
+        let parts: Vec<&str> = name.split(' ').collect();
+        if let Some(start) = words.windows(parts.len()).position(|win| win == parts.as_slice()) {
+            out.country = Some((*code).to_owned());
+            for flag in used.iter_mut().skip(start).take(parts.len()) {
+                *flag = true;
+            }
+            break;
+        }
+    }
+
+    // Employees: "50-200", "50 to 200", "between 50 and 200", "over 500", "fewer than 50", "1k+".
+    let mut i = 0;
+    while let Some(&w) = words.get(i) {
+        if let Some((a, b)) = w.split_once('-').and_then(|(a, b)| Some((number(a)?, number(b)?))) {
+            (out.employees_min, out.employees_max) = (Some(a.min(b)), Some(a.max(b)));
+            mark(&mut used, i);
+        } else if let Some(n) = number(w) {
+            mark(&mut used, i);
+            let at = |k: Option<usize>| k.and_then(|k| words.get(k)).copied();
+            let (before, two_back, after) = (at(i.checked_sub(1)), at(i.checked_sub(2)), at(Some(i + 1)));
+            let range_end = matches!(after, Some("to" | "and")).then(|| at(Some(i + 2)).and_then(number)).flatten();
+            if let Some(m) = range_end {
+                (out.employees_min, out.employees_max) = (Some(n.min(m)), Some(n.max(m)));
+                mark(&mut used, i + 2);
+                i += 2;
+            } else if matches!(before, Some("under" | "below" | "most"))
+                || (before == Some("than") && matches!(two_back, Some("less" | "fewer")))
+            {
+                out.employees_max = Some(n);
+            } else if matches!(before, Some("over" | "above" | "least"))
+                || (before == Some("than") && matches!(two_back, Some("more" | "greater")))
+                || w.ends_with('+')
+            {
+                out.employees_min = Some(n);
+            }
+        }
+        i += 1;
+    }
+
+    let keywords: Vec<&str> =
+        words.iter().zip(&used).filter(|(w, used)| !**used && !STOPWORDS.contains(w)).map(|(w, _)| *w).collect();
+    out.query = (!keywords.is_empty()).then(|| keywords.join(" "));
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn f(s: &str) -> AiSearchFilters {
+        interpret(s)
+    }
+
+    #[test]
+    fn the_issue_example() {
+        let r = f("SaaS companies in Germany with 50-200 employees");
+        assert_eq!(
+            r,
+            AiSearchFilters {
+                query: None,
+                country: Some("DE".into()),
+                industry: Some("SaaS".into()),
+                employees_min: Some(50),
+                employees_max: Some(200)
+            }
+        );
+    }
+
+    #[test]
+    fn ranges_in_words() {
+        assert_eq!((f("fintech firms in France with more than 500 employees").employees_min), Some(500));
+        assert_eq!(f("startups with fewer than 50 staff").employees_max, Some(50));
+        let r = f("companies with between 10 and 40 employees");
+        assert_eq!((r.employees_min, r.employees_max), (Some(10), Some(40)));
+        assert_eq!(f("1k+ employees logistics").employees_min, Some(1000));
+    }
+
+    #[test]
+    fn multiword_names_and_leftover_keywords() {
+        let r = f("Cybersecurity companies in the United Kingdom doing threat detection");
+        assert_eq!(r.industry.as_deref(), Some("Cybersecurity"));
+        assert_eq!(r.country.as_deref(), Some("GB"));
+        assert_eq!(r.query.as_deref(), Some("doing threat detection"));
+    }
+
+    #[test]
+    fn same_sentence_same_answer() {
+        assert_eq!(f("payments companies in Spain"), f("payments companies in Spain"));
+    }
+}

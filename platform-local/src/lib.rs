@@ -1,0 +1,239 @@
+//! # platform-local
+//!
+//! A local stand-in for the B2B platform's AWS AppSync API, so the MCP server can be run and
+//! tested against a real backend on any machine: the same GraphQL schema over HTTP at
+//! `/graphql`, a SQLite FTS5 company database built from a deterministic generator, AppSync's
+//! three auth modes verified for real (API key, SigV4, OIDC JWT), AppSync's error shapes, and
+//! fault injection. Kept out of the Lambda build (its own workspace member).
+//!
+//! # Layout
+//! - [`generate`]: deterministic company profiles.
+//! - [`db`]: the SQLite database and its queries.
+//! - [`graphql`]: the schema and resolvers (async-graphql).
+//! - [`interpret`]: the deterministic reading of `aiSearch` sentences.
+//! - [`auth`]: AppSync-faithful request authentication.
+//! - [`faults`]: injected latency, HTTP errors, malformed bodies, resolver errors.
+//! - [`defaults`]: the test-only credentials `make run` and the tests share.
+
+pub mod auth;
+pub mod db;
+pub mod defaults;
+pub mod faults;
+pub mod generate;
+pub mod graphql;
+pub mod interpret;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
+use async_graphql::{ServerError, ServerResult, Value as GqlValue};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::auth::AuthConfig;
+use crate::faults::{Fault, Faults};
+use crate::graphql::PlatformSchema;
+
+/// How to run the platform.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub db_path: PathBuf,
+    pub companies: u64,
+    pub seed: u64,
+    pub auth: AuthConfig,
+    pub progress: bool,
+}
+
+struct Platform {
+    schema: PlatformSchema,
+    auth: AuthConfig,
+    faults: Arc<Faults>,
+}
+
+/// A running platform: its address and the handle tests use to inject faults.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub faults: Arc<Faults>,
+    pub db: db::Db,
+}
+
+/// Build (or open) the database and serve until the process ends.
+pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let (path, companies, seed, progress) =
+        (settings.db_path.clone(), settings.companies, settings.seed, settings.progress);
+    let db = tokio::task::spawn_blocking(move || db::Db::open(&path, companies, seed, progress)).await??;
+    let faults = Arc::new(Faults::default());
+    let platform =
+        Arc::new(Platform { schema: graphql::schema(db.clone()), auth: settings.auth, faults: faults.clone() });
+    let app = Router::new()
+        .route("/graphql", post(graphql_endpoint))
+        .route("/_admin/faults", post(set_fault).delete(clear_fault))
+        .route("/oauth2/token", post(token_endpoint))
+        .route("/health", get(|| async { "ok" }))
+        .with_state(platform);
+    let listener = tokio::net::TcpListener::bind(settings.bind).await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "platform server stopped");
+        }
+    });
+    Ok(Running { addr, faults, db })
+}
+
+/// The identity provider's client-credentials grant, so the OIDC mode can be exercised end to
+/// end: the test client (HTTP Basic) gets an RS256 access token this platform accepts.
+async fn token_endpoint(headers: HeaderMap, body: String) -> Response {
+    let expected = format!("Basic {}", defaults::OIDC_CLIENT_BASIC);
+    let authorized = headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str());
+    if !authorized || !body.split('&').any(|kv| kv == "grant_type=client_credentials") {
+        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"}))).into_response();
+    }
+    let token = auth::mint_test_token(
+        auth::TEST_PRIVATE_KEY_PEM,
+        defaults::OIDC_CLIENT_ID,
+        defaults::ISSUER,
+        defaults::AUDIENCE,
+        3600,
+        SystemTime::now(),
+    );
+    match token {
+        Ok(token) => {
+            axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600})).into_response()
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// AppSync's error body: `{"errors": [{"errorType", "message"}]}`.
+fn appsync_errors(status: StatusCode, error_type: &str, message: &str) -> Response {
+    (status, axum::Json(json!({"errors": [{"errorType": error_type, "message": message}]}))).into_response()
+}
+
+async fn set_fault(State(p): State<Arc<Platform>>, axum::Json(fault): axum::Json<Fault>) -> StatusCode {
+    p.faults.set(fault);
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_fault(State(p): State<Arc<Platform>>) -> StatusCode {
+    p.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// The field whose resolver fails for this request.
+struct FailField(String);
+
+struct InjectResolverError;
+
+impl ExtensionFactory for InjectResolverError {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(InjectResolverError)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for InjectResolverError {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<GqlValue>> {
+        let top_level = info.path_node.parent.is_none();
+        if top_level
+            && let Some(FailField(field)) = ctx.data_opt::<FailField>()
+            && info.path_node.field_name() == field
+        {
+            let mut error = ServerError::new("Injected resolver failure", Some(info.field.name.pos));
+            error.path = vec![async_graphql::PathSegment::Field(field.clone())];
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("errorType", "Lambda:Unhandled");
+            error.extensions = Some(extensions);
+            return Err(error);
+        }
+        next.run(ctx, info).await
+    }
+}
+
+async fn graphql_endpoint(State(p): State<Arc<Platform>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let fault = match headers.get("x-platform-fault").map(|v| Fault::parse_header(v.to_str().unwrap_or(""))) {
+        Some(Ok(fault)) => Some(fault),
+        Some(Err(e)) => return appsync_errors(StatusCode::BAD_REQUEST, "BadRequestException", &e),
+        None => p.faults.next(),
+    }
+    .unwrap_or_default();
+    if let Some(ms) = fault.latency_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    let path = uri.path_and_query().map_or("/graphql", |pq| pq.as_str());
+    let identity = match auth::verify(&p.auth, "POST", path, &headers, &body, SystemTime::now()) {
+        Ok(identity) => identity,
+        Err(e) => return appsync_errors(StatusCode::UNAUTHORIZED, "UnauthorizedException", &e.to_string()),
+    };
+    tracing::debug!(?identity, "authenticated");
+    if let Some(status) = fault.status {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let error_type =
+            if status == StatusCode::TOO_MANY_REQUESTS { "TooManyRequestsException" } else { "InternalFailure" };
+        return appsync_errors(status, error_type, "injected fault");
+    }
+    if fault.malformed {
+        return (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"data\": {\"searchCompanies\": {\"items\": [",
+        )
+            .into_response();
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(_) => {
+            return appsync_errors(
+                StatusCode::BAD_REQUEST,
+                "MalformedHttpRequestException",
+                "Request body is not valid JSON",
+            );
+        }
+    };
+    let request = match fault.resolver_error {
+        Some(field) => request.data(FailField(field)),
+        None => request,
+    };
+    let response = p.schema.execute(request).await;
+    (StatusCode::OK, axum::Json(appsync_shape(&response))).into_response()
+}
+
+/// async-graphql's response with each error's `errorType` lifted out of `extensions`, as AppSync
+/// reports it; errors without one are query validation errors.
+fn appsync_shape(response: &async_graphql::Response) -> Value {
+    let mut body = serde_json::to_value(response).unwrap_or_else(|_| json!({"data": null}));
+    if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
+        for error in errors {
+            let error_type =
+                error.pointer("/extensions/errorType").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(
+                    || if error.get("path").is_some() { "InternalFailure" } else { "ValidationError" }.to_owned(),
+                );
+            if let Some(obj) = error.as_object_mut() {
+                obj.remove("extensions");
+                obj.insert("errorType".into(), Value::String(error_type));
+            }
+        }
+    }
+    body
+}
+
+/// The schema with the fault extension (all requests go through it; it acts only when asked).
+pub(crate) fn with_faults(
+    builder: async_graphql::SchemaBuilder<graphql::Query, graphql::Mutation, async_graphql::EmptySubscription>,
+) -> async_graphql::SchemaBuilder<graphql::Query, graphql::Mutation, async_graphql::EmptySubscription> {
+    builder.extension(InjectResolverError)
+}
