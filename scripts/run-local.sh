@@ -10,7 +10,7 @@ COMPANIES="${COMPANIES:-20000}"
 CARGO="${CARGO:-cargo}"
 PROFILE_DIR="${CARGO_TARGET_DIR:-target}/debug"
 
-$CARGO build --locked --bin b2b-mcp --bin platform-local
+$CARGO build --locked -p b2b-mcp -p platform-local --bins
 
 "$PROFILE_DIR/platform-local" --port "$PLATFORM_PORT" --companies "$COMPANIES" &
 PLATFORM=$!
