@@ -219,6 +219,8 @@ impl Db {
         }
         tx.execute("INSERT INTO companies_fts (companies_fts) VALUES ('rebuild')", [])?;
         tx.commit()?;
+        // Fold the bulk load into the database file instead of leaving a WAL as large as it.
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         if let Some(bar) = bar {
             bar.finish_with_message("company database ready");
         }

@@ -18,6 +18,8 @@ pub const V2026: &str = "2026-07-28";
 pub struct Client {
     pub app: Router,
     pub audit: Arc<MemorySink>,
+    /// When set, requests go over TCP to this URL instead of straight into the router.
+    pub http: Option<String>,
 }
 
 /// A client over the recording in-memory backend.
@@ -57,7 +59,7 @@ pub fn client_over(backend: Arc<dyn GraphqlBackend>, mode: Mode, vars: &[(&str, 
         .expect("test config is valid");
     let audit = Arc::new(MemorySink::default());
     let state = build_state(config, backend, audit.clone());
-    Client { app: app(state), audit }
+    Client { app: app(state), audit, http: None }
 }
 
 /// A `serve`-mode harness (loopback hosts, local principal).
@@ -83,8 +85,30 @@ pub async fn reply(response: http::Response<Body>) -> Reply {
 }
 
 impl Client {
+    /// Serve this app on a loopback port, as `serve` mode does, and talk to it over real HTTP.
+    pub async fn over_http(self) -> Client {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = self.app.clone();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Client { http: Some(format!("http://{addr}/mcp")), ..self }
+    }
+
     /// POST raw bytes to /mcp with the given headers (Host is localhost unless given).
     pub async fn post_raw(&self, body: impl Into<Body>, headers: &[(&str, &str)]) -> Reply {
+        if let Some(url) = &self.http {
+            let body = axum::body::to_bytes(body.into(), usize::MAX).await.expect("body");
+            let mut request = reqwest::Client::new().post(url).body(body.to_vec());
+            for (k, v) in headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("host")) {
+                request = request.header(*k, *v);
+            }
+            let response = request.send().await.expect("HTTP request to the MCP server");
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.expect("body");
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            return Reply { status, headers, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null), text };
+        }
         let mut req = Request::post("/mcp");
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
             req = req.header("host", "localhost:3000");

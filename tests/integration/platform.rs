@@ -1,4 +1,4 @@
-//! The MCP server end to end against the local platform over real HTTP: every tool in all three
+//! The MCP server end to end, over real HTTP on both sides (client -> MCP server -> local platform): every tool in all three
 //! AppSync auth modes, denied and allowed mutations, each injected fault, a tampered signature,
 //! and the platform's schema against `schema.graphql`.
 
@@ -69,7 +69,7 @@ async fn create_secret(moto: &Moto, name: &str, value: &str) -> String {
 
 async fn mcp(config: &AppsyncConfig, vars: &[(&str, &str)]) -> Client {
     let backend = connect(config, Some(platform_sdk())).await.expect("connect");
-    client_over(Arc::new(backend), Mode::Serve, vars)
+    client_over(Arc::new(backend), Mode::Serve, vars).over_http().await
 }
 
 /// Every tool through the MCP server, the platform and its database.
