@@ -36,7 +36,7 @@ $(VENV)/.installed:
 	touch $@
 
 test: lint tools
-	$(CARGO) test --locked --workspace --all-targets
+	$(CARGO) test --locked --workspace --lib --tests
 
 run:
 	./scripts/run-local.sh
