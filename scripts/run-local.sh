@@ -18,7 +18,8 @@ cleanup() { kill "$PLATFORM" 2>/dev/null || true; wait "$PLATFORM" 2>/dev/null |
 trap cleanup EXIT INT TERM
 
 for _ in $(seq 1 600); do
-  if curl -sf "http://127.0.0.1:$PLATFORM_PORT/health" >/dev/null 2>&1; then break; fi
+  # bash's /dev/tcp: no curl needed to see the platform listening.
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PLATFORM_PORT") 2>/dev/null; then break; fi
   if ! kill -0 "$PLATFORM" 2>/dev/null; then echo "platform-local failed to start" >&2; exit 1; fi
   sleep 0.2
 done
