@@ -8,21 +8,33 @@ BIND="${BIND:-127.0.0.1:3000}"
 PLATFORM_PORT="${PLATFORM_PORT:-4000}"
 COMPANIES="${COMPANIES:-20000}"
 CARGO="${CARGO:-cargo}"
-PROFILE_DIR="${CARGO_TARGET_DIR:-target}/debug"
 
 $CARGO build --locked -p b2b-mcp -p platform-local --bins
+# Wherever cargo put them (CARGO_TARGET_DIR, build.target-dir in a cargo config, ...).
+TARGET_DIR=$($CARGO metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+PROFILE_DIR="$TARGET_DIR/debug"
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "$PLATFORM_PORT" "${BIND##*:}"; do
+  if port_open "$port"; then
+    echo "port $port is already in use (an earlier make run still running?); stop it or set PLATFORM_PORT / BIND" >&2
+    exit 1
+  fi
+done
 
 "$PROFILE_DIR/platform-local" --port "$PLATFORM_PORT" --companies "$COMPANIES" &
 PLATFORM=$!
 cleanup() { kill "$PLATFORM" 2>/dev/null || true; wait "$PLATFORM" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-for _ in $(seq 1 600); do
-  # bash's /dev/tcp: no curl needed to see the platform listening.
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PLATFORM_PORT") 2>/dev/null; then break; fi
+# Wait for our platform (it listens once its database is built); bash's /dev/tcp needs no curl.
+ready=
+for _ in $(seq 1 3000); do
   if ! kill -0 "$PLATFORM" 2>/dev/null; then echo "platform-local failed to start" >&2; exit 1; fi
+  if port_open "$PLATFORM_PORT"; then ready=1; break; fi
   sleep 0.2
 done
+[ -n "$ready" ] || { echo "platform-local did not start listening on $PLATFORM_PORT" >&2; exit 1; }
 
 cat <<MSG
 

@@ -15,6 +15,8 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("invalid nextToken")]
     BadToken,
+    #[error("too many search terms")]
+    TooManyTerms,
 }
 
 /// A company row, as the GraphQL layer returns it.
@@ -93,6 +95,9 @@ pub struct Db {
     conn: Arc<Mutex<Connection>>,
 }
 
+/// Bump when the generator or the tables change, so existing databases are rebuilt.
+const DATASET_VERSION: u32 = 2;
+
 /// Page tokens are opaque to clients: "p1." followed by the last row id of the page.
 fn token_for(rowid: i64) -> String {
     format!("p1.{rowid}")
@@ -109,14 +114,17 @@ fn after_rowid(token: Option<&str>) -> Result<i64, DbError> {
 
 /// FTS5 query from free text: every word as a quoted term (all must match), so no user text is
 /// ever read as FTS syntax.
-fn fts_query(text: &str) -> Option<String> {
+/// Text with no word at all matches nothing (`None`); more than 64 words is refused.
+fn fts_query(text: &str) -> Result<Option<String>, DbError> {
     let terms: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .take(16)
         .map(|w| format!("\"{}\"", w.to_lowercase()))
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    if terms.len() > 64 {
+        return Err(DbError::TooManyTerms);
+    }
+    Ok((!terms.is_empty()).then(|| terms.join(" ")))
 }
 
 pub fn now_rfc3339() -> String {
@@ -133,7 +141,7 @@ impl Db {
         )?;
         let existing: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'dataset'", [], |r| r.get(0)).optional()?;
-        let wanted = format!("{companies}@{seed}");
+        let wanted = format!("v{DATASET_VERSION}:{companies}@{seed}");
         let db = Db { conn: Arc::new(Mutex::new(conn)) };
         if existing.as_deref() != Some(wanted.as_str()) {
             db.build(companies, seed, progress)?;
@@ -236,9 +244,15 @@ impl Db {
         let after = after_rowid(token)?;
         let mut sql = format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE rowid > ?");
         let mut args: Vec<rusqlite::types::Value> = vec![after.into()];
-        if let Some(q) = filter.query.as_deref().and_then(fts_query) {
-            sql.push_str(" AND rowid IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)");
-            args.push(q.into());
+        if let Some(text) = filter.query.as_deref().filter(|t| !t.trim().is_empty()) {
+            match fts_query(text)? {
+                Some(q) => {
+                    sql.push_str(" AND rowid IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)");
+                    args.push(q.into());
+                }
+                // Keywords made only of punctuation match no company (not every company).
+                None => return Ok((Vec::new(), None)),
+            }
         }
         if let Some(country) = &filter.country {
             sql.push_str(" AND country = ?");

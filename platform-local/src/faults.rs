@@ -33,7 +33,10 @@ impl Fault {
         for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part.split_once('=') {
                 Some(("latency", v)) => fault.latency_ms = Some(v.parse().map_err(|_| format!("bad latency {v:?}"))?),
-                Some(("status", v)) => fault.status = Some(v.parse().map_err(|_| format!("bad status {v:?}"))?),
+                Some(("status", v)) => {
+                    let status = v.parse().ok().filter(|s| (400..=599).contains(s));
+                    fault.status = Some(status.ok_or(format!("status must be 400-599, not {v:?}"))?);
+                }
                 Some(("resolver_error", v)) => fault.resolver_error = Some(v.to_owned()),
                 None if part == "malformed" => fault.malformed = true,
                 _ => return Err(format!("unknown fault {part:?}")),
@@ -91,6 +94,8 @@ mod tests {
         assert!(f.malformed);
         assert_eq!(f.resolver_error.as_deref(), Some("searchCompanies"));
         assert!(Fault::parse_header("explode").is_err());
+        assert!(Fault::parse_header("status=200").is_err());
+        assert!(Fault::parse_header("status=101").is_err());
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub fn appsync_error(error_type: &'static str, message: impl Into<String>) -> as
 fn db_error(e: DbError) -> async_graphql::Error {
     match e {
         DbError::BadToken => appsync_error("BadRequestException", "Invalid nextToken"),
+        DbError::TooManyTerms => appsync_error("BadRequestException", "query has more than 64 words"),
         DbError::Sqlite(e) => {
             tracing::error!(error = %e, "database error");
             appsync_error("InternalFailure", "internal error")
@@ -279,8 +280,8 @@ impl Query {
     }
 
     async fn get_companies_batch(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Company>> {
-        if ids.len() > 100 {
-            return Err(appsync_error("BadRequestException", "at most 100 ids"));
+        if ids.len() > 50 {
+            return Err(appsync_error("BadRequestException", "at most 50 ids"));
         }
         let db = ctx.data::<Db>()?.clone();
         let ids: Vec<String> = ids.into_iter().map(|id| id.0).collect();
@@ -370,8 +371,8 @@ impl Mutation {
         ctx: &Context<'_>,
         input: AddToCollectionInput,
     ) -> async_graphql::Result<Option<AddToCollectionResult>> {
-        if input.company_ids.len() > 100 {
-            return Err(appsync_error("BadRequestException", "at most 100 ids"));
+        if input.company_ids.len() > 50 {
+            return Err(appsync_error("BadRequestException", "at most 50 ids"));
         }
         let db = ctx.data::<Db>()?.clone();
         let ids: Vec<String> = input.company_ids.into_iter().map(|id| id.0).collect();

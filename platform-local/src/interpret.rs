@@ -10,7 +10,6 @@ const COUNTRY_NAMES: &[(&str, &str)] = &[
     ("united states", "US"),
     ("usa", "US"),
     ("america", "US"),
-    ("us", "US"),
     ("united kingdom", "GB"),
     ("uk", "GB"),
     ("britain", "GB"),
@@ -137,6 +136,7 @@ const STOPWORDS: &[&str] = &[
     "around",
     "about",
     "find",
+    "us",
     "show",
     "me",
     "list",
@@ -151,6 +151,14 @@ fn number(word: &str) -> Option<i32> {
         return k.parse::<i32>().ok().map(|n| n.saturating_mul(1000));
     }
     w.replace(',', "").parse().ok()
+}
+
+/// Where `tokens` stand as consecutive whole words in `words`.
+fn find_phrase(words: &[&str], tokens: &[&str]) -> Option<usize> {
+    if tokens.is_empty() {
+        return None;
+    }
+    words.windows(tokens.len()).position(|window| window == tokens)
 }
 
 fn mark(used: &mut [bool], i: usize) {
@@ -169,37 +177,41 @@ pub fn interpret(sentence: &str) -> AiSearchFilters {
     let mut used = vec![false; words.len()];
     let mut out = AiSearchFilters::default();
 
-    // Industry: a taxonomy name (possibly several words) or an industry word.
-    for industry in INDUSTRIES {
-        let name = industry.to_lowercase();
-        if lower.contains(&name) {
-            out.industry = Some((*industry).to_owned());
-            for (i, w) in words.iter().enumerate() {
-                if name.split(|c: char| !c.is_alphanumeric()).any(|part| part == *w) {
-                    mark(&mut used, i);
-                }
-            }
-            break;
-        }
-    }
-    for (i, w) in words.iter().enumerate() {
-        if out.industry.is_none()
-            && let Some((_, industry)) = INDUSTRY_WORDS.iter().find(|(word, _)| word == w)
-        {
-            out.industry = Some((*industry).to_owned());
-            mark(&mut used, i);
-        }
+    // Industry: a taxonomy name (whole words, possibly several) or an industry word.
+    let industry_hit = INDUSTRIES
+        .iter()
+        .filter_map(|industry| {
+            let lower_name = industry.to_lowercase();
+            let tokens: Vec<&str> = lower_name.split_whitespace().filter(|t| *t != "&").collect();
+            find_phrase(&words, &tokens).map(|start| (start, tokens.len(), *industry))
+        })
+        .min_by_key(|(start, _, _)| *start)
+        .or_else(|| {
+            words.iter().enumerate().find_map(|(i, w)| {
+                INDUSTRY_WORDS.iter().find(|(word, _)| word == w).map(|(_, industry)| (i, 1, *industry))
+            })
+        });
+    if let Some((start, len, industry)) = industry_hit {
+        out.industry = Some(industry.to_owned());
+        (start..start + len).for_each(|i| mark(&mut used, i));
     }
 
-    // Country: two-word names first, then single words.
-    for (name, code) in COUNTRY_NAMES {
-        let parts: Vec<&str> = name.split(' ').collect();
-        if let Some(start) = words.windows(parts.len()).position(|win| win == parts.as_slice()) {
-            out.country = Some((*code).to_owned());
-            for flag in used.iter_mut().skip(start).take(parts.len()) {
-                *flag = true;
-            }
-            break;
+    // Country: the first country named in the sentence.
+    let country_hit = COUNTRY_NAMES
+        .iter()
+        .filter_map(|(name, code)| {
+            let tokens: Vec<&str> = name.split(' ').collect();
+            find_phrase(&words, &tokens).map(|start| (start, tokens.len(), *code))
+        })
+        .min_by_key(|(start, _, _)| *start);
+    if let Some((start, len, code)) = country_hit {
+        out.country = Some(code.to_owned());
+        (start..start + len).for_each(|i| mark(&mut used, i));
+    }
+    // Other country words would only narrow the keywords to nothing.
+    for (i, w) in words.iter().enumerate() {
+        if COUNTRY_NAMES.iter().any(|(name, _)| name == w) {
+            mark(&mut used, i);
         }
     }
 
@@ -277,6 +289,19 @@ mod tests {
         assert_eq!(r.industry.as_deref(), Some("Cybersecurity"));
         assert_eq!(r.country.as_deref(), Some("GB"));
         assert_eq!(r.query.as_deref(), Some("doing threat detection"));
+    }
+
+    #[test]
+    fn names_match_whole_words_and_the_first_country_wins() {
+        let r = f("multimedia startups");
+        assert_eq!((r.industry, r.query.as_deref()), (None, Some("multimedia")));
+        let r = f("e-commerce companies in France");
+        assert_eq!((r.industry.as_deref(), r.country.as_deref(), r.query), (Some("E-commerce"), Some("FR"), None));
+        let r = f("find us fintech companies in Spain");
+        assert_eq!((r.country.as_deref(), r.query), (Some("ES"), None));
+        let r = f("german companies in france");
+        assert_eq!((r.country.as_deref(), r.query), (Some("DE"), None));
+        assert_eq!(f("Data & Analytics firms").industry.as_deref(), Some("Data & Analytics"));
     }
 
     #[test]

@@ -120,6 +120,9 @@ fn appsync_errors(status: StatusCode, error_type: &str, message: &str) -> Respon
 }
 
 async fn set_fault(State(p): State<Arc<Platform>>, axum::Json(fault): axum::Json<Fault>) -> StatusCode {
+    if fault.status.is_some_and(|s| !(400..=599).contains(&s)) {
+        return StatusCode::UNPROCESSABLE_ENTITY;
+    }
     p.faults.set(fault);
     StatusCode::NO_CONTENT
 }
@@ -151,7 +154,7 @@ impl Extension for InjectResolverError {
         let top_level = info.path_node.parent.is_none();
         if top_level
             && let Some(FailField(field)) = ctx.data_opt::<FailField>()
-            && info.path_node.field_name() == field
+            && info.field.name.node.as_str() == field
         {
             let mut error = ServerError::new("Injected resolver failure", Some(info.field.name.pos));
             error.path = vec![async_graphql::PathSegment::Field(field.clone())];
@@ -165,6 +168,12 @@ impl Extension for InjectResolverError {
 }
 
 async fn graphql_endpoint(State(p): State<Arc<Platform>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let path = uri.path_and_query().map_or("/graphql", |pq| pq.as_str());
+    let identity = match auth::verify(&p.auth, "POST", path, &headers, &body, SystemTime::now()) {
+        Ok(identity) => identity,
+        Err(e) => return appsync_errors(StatusCode::UNAUTHORIZED, "UnauthorizedException", &e.to_string()),
+    };
+    // Faults apply to authenticated requests only, so a refused request does not use one up.
     let fault = match headers.get("x-platform-fault").map(|v| Fault::parse_header(v.to_str().unwrap_or(""))) {
         Some(Ok(fault)) => Some(fault),
         Some(Err(e)) => return appsync_errors(StatusCode::BAD_REQUEST, "BadRequestException", &e),
@@ -174,11 +183,6 @@ async fn graphql_endpoint(State(p): State<Arc<Platform>>, uri: Uri, headers: Hea
     if let Some(ms) = fault.latency_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
-    let path = uri.path_and_query().map_or("/graphql", |pq| pq.as_str());
-    let identity = match auth::verify(&p.auth, "POST", path, &headers, &body, SystemTime::now()) {
-        Ok(identity) => identity,
-        Err(e) => return appsync_errors(StatusCode::UNAUTHORIZED, "UnauthorizedException", &e.to_string()),
-    };
     tracing::debug!(?identity, "authenticated");
     if let Some(status) = fault.status {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -194,16 +198,18 @@ async fn graphql_endpoint(State(p): State<Arc<Platform>>, uri: Uri, headers: Hea
         )
             .into_response();
     }
+    // AppSync answers 400 MalformedHttpRequestException for bodies it cannot read as a query.
+    let malformed = |message: &str| appsync_errors(StatusCode::BAD_REQUEST, "MalformedHttpRequestException", message);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return malformed("Request body is empty.");
+    }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
-        Err(_) => {
-            return appsync_errors(
-                StatusCode::BAD_REQUEST,
-                "MalformedHttpRequestException",
-                "Request body is not valid JSON",
-            );
-        }
+        Err(_) => return malformed("Unable to parse GraphQL query."),
     };
+    if async_graphql::parser::parse_query(&request.query).is_err() {
+        return malformed("Unable to parse GraphQL query.");
+    }
     let request = match fault.resolver_error {
         Some(field) => request.data(FailField(field)),
         None => request,
@@ -213,18 +219,18 @@ async fn graphql_endpoint(State(p): State<Arc<Platform>>, uri: Uri, headers: Hea
 }
 
 /// async-graphql's response with each error's `errorType` lifted out of `extensions`, as AppSync
-/// reports it; errors without one are query validation errors.
+/// reports it. Validation errors (an unknown field, a wrong variable type) carry no errorType in
+/// AppSync either.
 fn appsync_shape(response: &async_graphql::Response) -> Value {
     let mut body = serde_json::to_value(response).unwrap_or_else(|_| json!({"data": null}));
     if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
         for error in errors {
-            let error_type =
-                error.pointer("/extensions/errorType").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(
-                    || if error.get("path").is_some() { "InternalFailure" } else { "ValidationError" }.to_owned(),
-                );
+            let error_type = error.pointer("/extensions/errorType").cloned();
             if let Some(obj) = error.as_object_mut() {
                 obj.remove("extensions");
-                obj.insert("errorType".into(), Value::String(error_type));
+                if let Some(error_type) = error_type {
+                    obj.insert("errorType".into(), error_type);
+                }
             }
         }
     }

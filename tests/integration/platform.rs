@@ -24,19 +24,41 @@ use crate::stub::Moto;
 
 static DB_COUNTER: AtomicU32 = AtomicU32::new(0);
 
-async fn platform(modes: &[PlatformMode]) -> platform_local::Running {
+/// A running platform whose database files are removed when the test ends.
+struct TestPlatform {
+    running: platform_local::Running,
+    path: std::path::PathBuf,
+}
+
+impl std::ops::Deref for TestPlatform {
+    type Target = platform_local::Running;
+    fn deref(&self) -> &platform_local::Running {
+        &self.running
+    }
+}
+
+impl Drop for TestPlatform {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+    }
+}
+
+async fn platform(modes: &[PlatformMode]) -> TestPlatform {
     let n = DB_COUNTER.fetch_add(1, Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("b2b-platform-test-{}-{n}.sqlite", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let settings = platform_local::Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
-        db_path: path,
+        db_path: path.clone(),
         companies: 3000,
         seed: 7,
         auth: defaults::auth_config(modes),
         progress: false,
     };
-    platform_local::start(settings).await.expect("platform starts")
+    let running = platform_local::start(settings).await.expect("platform starts");
+    TestPlatform { running, path }
 }
 
 fn platform_sdk() -> aws_config::SdkConfig {
