@@ -26,13 +26,14 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
-# Python tools the tests drive as real peers: moto (Secrets Manager) and botocore (SigV4).
+# Python tools the tests drive as real peers: moto (Secrets Manager), botocore (SigV4) and the
+# official MCP Python SDK (a real client in both protocol eras).
 VENV ?= .tools/venv
 export B2B_TOOLS_VENV := $(abspath $(VENV))
 tools: $(VENV)/.installed
-$(VENV)/.installed:
+$(VENV)/.installed: tests/clients/requirements.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
 	touch $@
 
 test: lint tools
