@@ -81,7 +81,7 @@ pub async fn read(
         return match result {
             Ok(Ok(called)) => Ok(json_contents(uri, &called.structured)),
             Ok(Err(ToolError::NotFound(_) | ToolError::InvalidArgument { .. })) => {
-                Err(McpError::resource_not_found(format!("no company resource at {}", short(uri)), None))
+                Err(not_found(format!("no company resource at {}", short(uri)), uri))
             }
             Ok(Err(refusal @ (ToolError::ToolDisabled(_) | ToolError::RateLimited { .. }))) => {
                 Err(McpError::invalid_request(refusal.client_message(), None))
@@ -90,7 +90,12 @@ pub async fn read(
             Err(unknown) => Err(McpError::internal_error(unknown.to_string(), None)),
         };
     }
-    Err(McpError::resource_not_found(format!("no resource at {}", short(uri)), None))
+    Err(not_found(format!("no resource at {}", short(uri)), uri))
+}
+
+/// SEP-2164: the error names the requested URI in `data` too (bounded, like the message).
+fn not_found(message: String, uri: &str) -> McpError {
+    McpError::resource_not_found(message, Some(serde_json::json!({"uri": short(uri)})))
 }
 
 fn short(uri: &str) -> String {

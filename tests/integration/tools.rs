@@ -276,6 +276,7 @@ async fn resources_list_and_read() {
     assert!(company.json["result"]["contents"][0]["text"].as_str().unwrap_or_default().contains("Acme Analytics"));
     let missing = h.request_2026("resources/read", json!({"uri": "company://c_9999"}), Some("company://c_9999")).await;
     assert_eq!(missing.json["error"]["code"], -32602, "SEP-2164 for 2026-07-28: {}", missing.text);
+    assert_eq!(missing.json["error"]["data"]["uri"], "company://c_9999");
 }
 
 #[tokio::test]
