@@ -236,6 +236,31 @@ pub struct EmailDiscoveryInput {
     max_contacts: i32,
 }
 
+impl From<CompanySearchFilter> for db::Filter {
+    fn from(f: CompanySearchFilter) -> Self {
+        db::Filter {
+            query: f.query,
+            country: f.country,
+            industry: f.industry,
+            employees_min: f.employees_min.map(i64::from),
+            employees_max: f.employees_max.map(i64::from),
+        }
+    }
+}
+
+/// What aiSearch understood is searched exactly like an explicit filter.
+impl From<AiSearchFilters> for db::Filter {
+    fn from(f: AiSearchFilters) -> Self {
+        db::Filter::from(CompanySearchFilter {
+            query: f.query,
+            country: f.country,
+            industry: f.industry,
+            employees_min: f.employees_min,
+            employees_max: f.employees_max,
+        })
+    }
+}
+
 fn companies(rows: Vec<db::CompanyRow>) -> Vec<Company> {
     rows.into_iter().map(Company::from).collect()
 }
@@ -253,13 +278,7 @@ impl Query {
     ) -> async_graphql::Result<CompanyConnection> {
         let db = ctx.data::<Db>()?.clone();
         let limit = page_size(limit)?;
-        let filter = db::Filter {
-            query: filter.query,
-            country: filter.country,
-            industry: filter.industry,
-            employees_min: filter.employees_min.map(i64::from),
-            employees_max: filter.employees_max.map(i64::from),
-        };
+        let filter = db::Filter::from(filter);
         let (rows, next_token) = blocking(move || db.search(&filter, limit, next_token.as_deref())).await?;
         Ok(CompanyConnection { items: companies(rows), next_token })
     }
@@ -298,13 +317,7 @@ impl Query {
         let db = ctx.data::<Db>()?.clone();
         let limit = page_size(limit)?;
         let understood = interpret::interpret(&query);
-        let filter = db::Filter {
-            query: understood.query.clone(),
-            country: understood.country.clone(),
-            industry: understood.industry.clone(),
-            employees_min: understood.employees_min.map(i64::from),
-            employees_max: understood.employees_max.map(i64::from),
-        };
+        let filter = db::Filter::from(understood.clone());
         let (rows, next_token) = blocking(move || db.search(&filter, limit, next_token.as_deref())).await?;
         Ok(AiSearchResult { interpreted_filters: understood, items: companies(rows), next_token })
     }

@@ -42,14 +42,15 @@ impl AppSyncBackend {
         AppSyncBackend { http, url, auth, attempt_timeout }
     }
 
-    async fn attempt(&self, body: &[u8], refresh: bool) -> Result<Value, BackendError> {
+    async fn attempt(&self, body: &bytes::Bytes, refresh: bool) -> Result<Value, BackendError> {
         let headers = self.auth.headers(&self.url, body, refresh).await?;
         let mut request = self
             .http
             .post(self.url.clone())
             .timeout(self.attempt_timeout)
             .header("content-type", "application/json")
-            .body(body.to_vec());
+            // Bytes: a retry re-sends the same buffer without copying it.
+            .body(body.clone());
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -169,7 +170,7 @@ fn secret_region(arn: &str) -> Option<String> {
 impl GraphqlBackend for AppSyncBackend {
     async fn execute(&self, operation: &Operation, variables: Value) -> Result<Value, BackendError> {
         let body = json!({"query": operation.document, "operationName": operation.name, "variables": variables});
-        let body = serde_json::to_vec(&body).map_err(|e| BackendError::Malformed(e.to_string()))?;
+        let body = bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| BackendError::Malformed(e.to_string()))?);
         let (mut refreshed, mut retried) = (false, false);
         loop {
             match self.attempt(&body, refreshed).await {
