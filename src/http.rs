@@ -99,6 +99,25 @@ fn unsupported_version(headers: &HeaderMap, body: &Bytes) -> Option<Response> {
     Some((StatusCode::BAD_REQUEST, axum::Json(body)).into_response())
 }
 
+/// `initialize` sent in a revision that has no handshake (2026-07-28 and later) is a method that
+/// revision does not define: 404 with -32601, as for ping. Handshake-era clients send no such
+/// version header with `initialize`, and keep getting the handshake.
+fn handshake_without_era(headers: &HeaderMap, body: &Bytes) -> Option<Response> {
+    let version = headers.get("mcp-protocol-version")?.to_str().ok()?;
+    let stateless = SUPPORTED_VERSIONS.iter().any(|v| v.as_str() == version && !v.has_initialize());
+    if !stateless {
+        return None;
+    }
+    let request = serde_json::from_slice::<Value>(body).ok()?;
+    if request.get("method").and_then(Value::as_str) != Some("initialize") {
+        return None;
+    }
+    let id = request.get("id").filter(|id| id.is_string() || id.is_number()).cloned().unwrap_or(Value::Null);
+    let message = format!("Method not found: protocol {version} has no initialize; use server/discover");
+    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32601, "message": message}});
+    Some((StatusCode::NOT_FOUND, axum::Json(body)).into_response())
+}
+
 async fn guard(State(max_body): State<usize>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
@@ -114,7 +133,9 @@ async fn guard(State(max_body): State<usize>, request: Request, next: Next) -> R
         }
         Err(_) => return (StatusCode::BAD_REQUEST, "could not read the request body").into_response(),
     };
-    if let Some(refusal) = unsupported_version(&parts.headers, &bytes) {
+    if let Some(refusal) =
+        unsupported_version(&parts.headers, &bytes).or_else(|| handshake_without_era(&parts.headers, &bytes))
+    {
         return refusal;
     }
     let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;

@@ -144,6 +144,18 @@ mod tests {
                 assert_eq!(hints.idempotent_hint, Some(idempotent), "{}", entry.name);
             }
             assert_eq!(t.input_schema.get("additionalProperties"), Some(&serde_json::json!(false)), "{}", entry.name);
+            // What real clients stumble on (see tools::schema): nullable argument types and
+            // integer widths that are not JSON Schema formats.
+            let input = serde_json::Value::Object((*t.input_schema).clone()).to_string();
+            assert!(!input.contains("\"null\""), "{}: {input}", entry.name);
+            let output = serde_json::to_string(&t.output_schema).unwrap_or_default();
+            for schema in [&input, &output] {
+                assert!(
+                    !schema.contains("\"format\":\"int") && !schema.contains("\"format\":\"uint"),
+                    "{}",
+                    entry.name
+                );
+            }
         }
     }
 }

@@ -85,7 +85,7 @@ impl CompanySummary {
         parts.extend(self.country.clone());
         parts.extend(self.industry.clone());
         if let Some(n) = self.employees {
-            parts.push(format!("{n} employees"));
+            parts.push(count(n.unsigned_abs(), "employee", "employees"));
         }
         format!("{} [id {}]", parts.join(", "), self.id)
     }
@@ -99,9 +99,14 @@ pub fn cut(text: &str, max: usize) -> String {
     }
 }
 
+/// "1 company", "3 companies".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Render a list of summaries as numbered lines under a heading.
 pub fn render_list(heading: &str, companies: &[CompanySummary]) -> String {
-    let mut out = format!("{heading}: {} companies", companies.len());
+    let mut out = format!("{heading}: {}", count(companies.len() as u64, "company", "companies"));
     for (i, c) in companies.iter().enumerate() {
         out.push_str(&format!("\n{}. {}", i + 1, c.line()));
     }
@@ -120,6 +125,13 @@ mod tests {
             };
         let s = CompanySummary::from(node);
         assert_eq!(s.description.map(|d| d.chars().count()), Some(300));
+    }
+
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(count(1, "company", "companies"), "1 company");
+        assert_eq!(count(0, "company", "companies"), "0 companies");
+        assert_eq!(count(2, "company", "companies"), "2 companies");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::args::{self, PageInfo};
-use super::company::{Company, CompanySummary};
+use super::company::{Company, CompanySummary, count};
 use super::{ToolContext, ToolDef, ToolKind, ToolOutput};
 use crate::backend::operations::GET_COLLECTION_ITEMS;
 use crate::error::ToolError;
@@ -67,7 +67,8 @@ pub struct Output {
 
 impl ToolOutput for Output {
     fn summary(&self) -> String {
-        let mut out = format!("Collection {}: {} companies", self.collection_id, self.items.len());
+        let mut out =
+            format!("Collection {}: {}", self.collection_id, count(self.items.len() as u64, "company", "companies"));
         for (i, item) in self.items.iter().enumerate() {
             out.push_str(&format!("\n{}. {} (added {})", i + 1, item.company.line(), item.added_at));
         }

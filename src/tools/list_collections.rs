@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::args::{self, PageInfo};
+use super::company::count;
 use super::{ToolContext, ToolDef, ToolKind, ToolOutput};
 use crate::backend::operations::LIST_COLLECTIONS;
 use crate::error::ToolError;
@@ -83,7 +84,12 @@ impl ToolOutput for Output {
     fn summary(&self) -> String {
         let mut out = format!("Your collections: {}", self.collections.len());
         for c in &self.collections {
-            out.push_str(&format!("\n- {} ({} companies) [id {}]", c.name, c.item_count, c.id));
+            out.push_str(&format!(
+                "\n- {} ({}) [id {}]",
+                c.name,
+                count(c.item_count.unsigned_abs(), "company", "companies"),
+                c.id
+            ));
         }
         out + &self.page.hint()
     }

@@ -6,6 +6,7 @@
 pub(crate) mod args;
 pub(crate) mod company;
 pub(crate) mod normalize;
+pub(crate) mod schema;
 
 pub(crate) mod add_to_collection;
 pub(crate) mod ai_search;
@@ -23,7 +24,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
-use rmcp::handler::server::common::{schema_for_output, schema_for_type};
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::{Serialize, de::DeserializeOwned};
@@ -183,9 +183,9 @@ impl ToolEntry {
                 .idempotent(T::IDEMPOTENT)
                 .open_world(false),
         };
-        let tool = Tool::new(T::NAME, T::DESCRIPTION, schema_for_type::<T::Params>())
+        let tool = Tool::new(T::NAME, T::DESCRIPTION, Arc::new(schema::input::<T::Params>()))
             .with_title(T::TITLE)
-            .with_raw_output_schema(schema_for_output::<T::Output>())
+            .with_raw_output_schema(Arc::new(schema::output::<T::Output>()))
             .with_annotations(annotations);
         let known_args = tool
             .input_schema

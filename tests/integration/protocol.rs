@@ -190,6 +190,21 @@ async fn unknown_method_is_404_for_2026_requests() {
 }
 
 #[tokio::test]
+async fn methods_2026_removed_are_404_in_2026_but_the_handshake_still_works_in_2025() {
+    let h = local(&[]);
+    for method in ["initialize", "ping", "logging/setLevel", "resources/subscribe"] {
+        let r = h.request_2026(method, json!({}), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method}: {}", r.text);
+        assert_eq!(r.json["error"]["code"], -32601, "{method}: {}", r.text);
+        assert_eq!(r.json["id"], 1, "{method}");
+    }
+    let handshake = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let r = h.post(handshake, &[("mcp-protocol-version", "2025-11-25")]).await;
+    assert_eq!(r.json["result"]["protocolVersion"], "2025-11-25", "{}", r.text);
+}
+
+#[tokio::test]
 async fn an_unsupported_version_header_alone_gets_32022_as_json() {
     let h = local(&[]);
     for version in ["2099-01-01", "2024-11-05"] {
