@@ -59,7 +59,7 @@ MODE ?= auto
 # exported MCP_TOKEN) is sent as a bearer token; MUTATIONS=1 also writes a collection.
 smoke: $(VENV)/.installed
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://.../mcp TOKEN=... [MUTATIONS=1] [MODE=auto|legacy|2026-07-28]" >&2; exit 2; }
-	@$(if $(TOKEN),MCP_TOKEN="$(TOKEN)") $(VENV)/bin/python tests/clients/smoke.py "$(URL)" --mode "$(MODE)" $(if $(MUTATIONS),--mutations)
+	@$(if $(TOKEN),MCP_TOKEN="$(TOKEN)") $(VENV)/bin/python tests/clients/smoke.py "$(URL)" --mode "$(MODE)" $(if $(MUTATIONS),--mutations) $(SMOKE_FLAGS)
 
 # The official conformance suite, each protocol era's required scenarios against its baseline of
 # scenarios that cannot apply (tests/conformance/, reasons in the README), plus the header checks.

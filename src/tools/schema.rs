@@ -77,10 +77,10 @@ fn nullable_as_any_of(schema: &mut Schema) {
     branch.insert("type".to_owned(), Value::String(single));
     let keys: Vec<String> = object.keys().filter(|k| !ANNOTATIONS.contains(&k.as_str())).cloned().collect();
     for key in keys {
-        if let Some(value) = object.remove(&key) {
-            if key != "type" {
-                branch.insert(key, value);
-            }
+        if let Some(value) = object.remove(&key)
+            && key != "type"
+        {
+            branch.insert(key, value);
         }
     }
     object.insert("anyOf".to_owned(), serde_json::json!([branch, {"type": "null"}]));

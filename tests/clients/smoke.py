@@ -51,17 +51,18 @@ def text_of(result):
 
 
 class Smoke:
-    def __init__(self, client, tools):
+    def __init__(self, client, tools, anonymous):
         self.client = client
         self.tools = tools
-        self.reads = 0
+        self.anonymous = anonymous
 
-    async def call(self, name, arguments, expect_error=False):
+    async def call(self, name, arguments, expect_error=False, saying=""):
         started = time.monotonic()
         result = await self.client.call_tool(name, arguments)
         elapsed = (time.monotonic() - started) * 1000
         if expect_error:
             check(result.is_error, f"{name} should have been refused: {result.structured_content}")
+            check(saying in text_of(result), f"{name}: the refusal should say {saying!r}: {text_of(result)}")
             print(f"ok   {name:<24} refused as expected ({elapsed:.0f} ms): {text_of(result)}")
             return result
         check(not result.is_error, f"{name} failed: {text_of(result)}")
@@ -86,6 +87,10 @@ class Smoke:
         check(sorted(found) == sorted(ids[:3]), f"get_companies_batch returns the ids asked for: {found}")
         ai = await self.call("ai_search", {"query": f"Software companies in {country} with 10-500 employees", "limit": 3})
         check("companies" in ai.structured_content, "ai_search returns companies")
+        if self.anonymous:
+            # A route with no caller identity must not reach anyone's collections.
+            await self.call("list_collections", {}, expect_error=True, saying="authenticated caller")
+            return ids
         collections = await self.call("list_collections", {})
         listed = collections.structured_content["collections"]
         if listed:
@@ -106,6 +111,8 @@ class Smoke:
     async def refusal_when_mutations_are_off(self):
         name = f"smoke refusal {datetime.datetime.now(datetime.UTC).isoformat()}"
         await self.call("create_collection", {"name": name}, expect_error=True)
+        if self.anonymous:
+            return
         after = await self.client.call_tool("list_collections", {"limit": 100})
         names = [c["name"] for c in after.structured_content["collections"]]
         check(name not in names, "the refused create_collection wrote nothing")
@@ -133,7 +140,7 @@ async def run(args):
             print(f"ok   tools/list                 {len(tools)} tools: {', '.join(tools)}")
             missing = [t for t in READ_TOOLS if t not in tools]
             check(not missing, f"read tools missing from tools/list: {missing}")
-            smoke = Smoke(client, tools)
+            smoke = Smoke(client, tools, args.anonymous)
             ids = await smoke.reads_from_the_stages_own_data(args.country)
             await smoke.resources_and_prompts(ids[0])
             mutations_listed = [t for t in MUTATION_TOOLS if t in tools]
@@ -159,16 +166,31 @@ def main():
     parser.add_argument("--mode", default="auto", choices=["auto", "legacy", "2026-07-28"])
     parser.add_argument("--mutations", action="store_true", help="also create a collection and write to it")
     parser.add_argument("--country", default="DE", help="a country the stage has companies in")
+    parser.add_argument(
+        "--anonymous",
+        action="store_true",
+        help="the route carries no caller identity (a local emulator's function URL): per-caller tools must refuse",
+    )
     args = parser.parse_args()
     try:
         version = asyncio.run(run(args))
-    except SmokeFailure as e:
-        print(f"FAIL {e}")
-        sys.exit(1)
-    except mcp.MCPError as e:
-        print(f"FAIL protocol error: {e}")
+    except Exception as e:  # noqa: BLE001 - every failure ends the gate with one clear line
+        print(f"FAIL {describe(e)}")
         sys.exit(1)
     print(f"SMOKE OK negotiated {version}")
+
+
+def describe(error):
+    """The first failure inside the SDK's task-group wrappers, as one line."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    if isinstance(error, SmokeFailure):
+        return str(error)
+    if isinstance(error, mcp.MCPError):
+        return f"protocol error: {error}"
+    if isinstance(error, httpx2.HTTPError):
+        return f"could not talk to the server: {type(error).__name__}: {error}"
+    return f"{type(error).__name__}: {error}"
 
 
 if __name__ == "__main__":

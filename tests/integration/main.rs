@@ -11,7 +11,7 @@ mod lambda_events;
 mod logs;
 mod platform;
 mod protocol;
-mod real_clients;
+mod release_gate;
 mod stdio;
 mod tool_variables;
 mod tools;
