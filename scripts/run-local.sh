@@ -49,7 +49,7 @@ Ctrl-C stops both.
 MSG
 
 # The platform's test-only IAM credentials (platform-local/src/defaults.rs), never real ones.
-STAGE=local ALLOW_MUTATIONS=true \
+STAGE=local ALLOW_MUTATIONS=true INBOUND_AUTH=off \
 APPSYNC_URL="http://127.0.0.1:$PLATFORM_PORT/graphql" APPSYNC_AUTH=iam AWS_REGION=us-east-1 \
 AWS_ACCESS_KEY_ID=AKIDLOCALPLATFORM AWS_SECRET_ACCESS_KEY=local-platform-test-secret \
   "$PROFILE_DIR/b2b-mcp" serve --bind "$BIND"

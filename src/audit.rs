@@ -113,24 +113,85 @@ pub trait AuditSink: Send + Sync {
 }
 
 /// One JSON line per record on stdout (Lambda, `serve`) or stderr (`stdio`, where stdout is
-/// the protocol channel). CloudWatch Logs keeps each line as one event.
-pub enum JsonLineSink {
-    Stdout,
-    Stderr,
+/// the protocol channel). CloudWatch Logs keeps each line as one event. With a metrics namespace
+/// the same line is also a CloudWatch Embedded Metric Format document, so CloudWatch extracts
+/// per-tool metrics from the audit path with no API call (Lambda passes JSON lines through).
+pub struct JsonLineSink {
+    to_stderr: bool,
+    metrics_namespace: Option<String>,
+}
+
+impl JsonLineSink {
+    pub fn stdout(metrics_namespace: Option<String>) -> JsonLineSink {
+        JsonLineSink { to_stderr: false, metrics_namespace }
+    }
+
+    pub fn stderr(metrics_namespace: Option<String>) -> JsonLineSink {
+        JsonLineSink { to_stderr: true, metrics_namespace }
+    }
+
+    /// The line written for `record`.
+    pub fn line(&self, record: &AuditRecord) -> Option<Vec<u8>> {
+        let mut line = match &self.metrics_namespace {
+            Some(namespace) => serde_json::to_vec(&with_metrics(record, namespace, now_millis())).ok()?,
+            None => serde_json::to_vec(record).ok()?,
+        };
+        line.push(b'\n');
+        Some(line)
+    }
 }
 
 impl AuditSink for JsonLineSink {
     fn emit(&self, record: &AuditRecord) {
-        let Ok(mut line) = serde_json::to_vec(record) else {
+        let Some(line) = self.line(record) else {
             return;
         };
-        line.push(b'\n');
         // One write per record so concurrent requests never interleave within a line.
-        let _ = match self {
-            JsonLineSink::Stdout => std::io::stdout().lock().write_all(&line),
-            JsonLineSink::Stderr => std::io::stderr().lock().write_all(&line),
+        let _ = if self.to_stderr {
+            std::io::stderr().lock().write_all(&line)
+        } else {
+            std::io::stdout().lock().write_all(&line)
         };
     }
+}
+
+/// Metric names (members of the record) and their units. An alarm on the error rate divides
+/// `tool_errors` by `tool_calls`; `tool_errors` counts this server's and the backend's faults,
+/// not the caller's (invalid input, not found, rate limited, denied).
+pub const METRICS: [(&str, &str); 4] =
+    [("tool_calls", "Count"), ("tool_errors", "Count"), ("denied_mutations", "Count"), ("latency_ms", "Milliseconds")];
+
+/// The record plus the EMF `_aws` metadata and the metric members, per the Embedded Metric Format
+/// specification: dimension sets [stage] (for stage-wide alarms) and [stage, tool].
+fn with_metrics(record: &AuditRecord, namespace: &str, timestamp_ms: i64) -> Value {
+    let mut doc = match serde_json::to_value(record) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let fault = matches!(record.outcome, Outcome::BackendError | Outcome::InternalError);
+    let denied_mutation = record.kind == ToolKind::Mutation && record.decision == Decision::Denied;
+    doc.insert("tool_calls".into(), 1.into());
+    doc.insert("tool_errors".into(), u8::from(fault).into());
+    doc.insert("denied_mutations".into(), u8::from(denied_mutation).into());
+    doc.insert("latency_ms".into(), record.duration_ms.into());
+    let metrics: Vec<Value> =
+        METRICS.iter().map(|(name, unit)| serde_json::json!({"Name": name, "Unit": unit})).collect();
+    doc.insert(
+        "_aws".into(),
+        serde_json::json!({
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                "Dimensions": [["stage"], ["stage", "tool"]],
+                "Metrics": metrics,
+            }],
+        }),
+    );
+    Value::Object(doc)
+}
+
+fn now_millis() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// Keeps records in memory, for tests.
@@ -157,7 +218,7 @@ mod tests {
     use crate::caller::Caller;
 
     fn caller() -> Caller {
-        Caller { principal: Some("p".into()), source: PrincipalSource::Local, request_id: "r".into() }
+        Caller { principal: Some("p".into()), source: PrincipalSource::Local, scopes: None, request_id: "r".into() }
     }
 
     fn known(names: &[&str]) -> Vec<String> {
@@ -191,6 +252,115 @@ mod tests {
         assert_eq!(r.arg_names, ["query"]);
         assert_eq!(r.unknown_arg_count, 1000);
         assert!(!serde_json::to_string(&r).unwrap().contains("hunter"));
+    }
+
+    /// The Embedded Metric Format specification's rules for one document: the root holds `_aws`
+    /// with an integer millisecond `Timestamp` and `CloudWatchMetrics`, an array of directives with
+    /// exactly `Namespace` (1-1024 chars), `Dimensions` (arrays of 1-30 dimension names) and
+    /// `Metrics` (1-100 objects of `Name` 1-1024 chars, optional `Unit` from CloudWatch's list and
+    /// `StorageResolution` 1 or 60); every dimension a root member with a string value (1-1024
+    /// chars), every metric a root member holding a number (or up to 100 numbers).
+    fn assert_emf(doc: &Value) {
+        const UNITS: [&str; 27] = [
+            "Seconds",
+            "Microseconds",
+            "Milliseconds",
+            "Bytes",
+            "Kilobytes",
+            "Megabytes",
+            "Gigabytes",
+            "Terabytes",
+            "Bits",
+            "Kilobits",
+            "Megabits",
+            "Gigabits",
+            "Terabits",
+            "Percent",
+            "Count",
+            "Bytes/Second",
+            "Kilobytes/Second",
+            "Megabytes/Second",
+            "Gigabytes/Second",
+            "Terabytes/Second",
+            "Bits/Second",
+            "Kilobits/Second",
+            "Megabits/Second",
+            "Gigabits/Second",
+            "Terabits/Second",
+            "Count/Second",
+            "None",
+        ];
+        let root = doc.as_object().expect("root is an object");
+        let aws = root["_aws"].as_object().expect("_aws is an object");
+        assert!(aws["Timestamp"].as_i64().is_some_and(|t| t > 1_600_000_000_000), "Timestamp in ms: {aws:?}");
+        let directives = aws["CloudWatchMetrics"].as_array().expect("CloudWatchMetrics is an array");
+        assert!(!directives.is_empty());
+        for directive in directives {
+            let directive = directive.as_object().expect("a MetricDirective is an object");
+            let mut keys: Vec<&str> = directive.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["Dimensions", "Metrics", "Namespace"], "no other members");
+            let namespace = directive["Namespace"].as_str().expect("Namespace is a string");
+            assert!((1..=1024).contains(&namespace.len()));
+            for set in directive["Dimensions"].as_array().expect("Dimensions is an array") {
+                let set = set.as_array().expect("a DimensionSet is an array");
+                assert!((1..=30).contains(&set.len()), "1 to 30 dimensions per set");
+                for name in set {
+                    let value = root[name.as_str().expect("dimension names are strings")].as_str();
+                    assert!(
+                        value.is_some_and(|v| (1..=1024).contains(&v.len())),
+                        "dimension {name} is a string member"
+                    );
+                }
+            }
+            let metrics = directive["Metrics"].as_array().expect("Metrics is an array");
+            assert!((1..=100).contains(&metrics.len()));
+            for metric in metrics {
+                let metric = metric.as_object().expect("a MetricDefinition is an object");
+                assert!(metric.keys().all(|k| ["Name", "Unit", "StorageResolution"].contains(&k.as_str())));
+                let name = metric["Name"].as_str().expect("Name is a string");
+                assert!((1..=1024).contains(&name.len()));
+                if let Some(unit) = metric.get("Unit") {
+                    assert!(UNITS.contains(&unit.as_str().unwrap_or_default()), "unit {unit}");
+                }
+                let value = &root[name];
+                let numbers = value.as_array().map_or(vec![value], |a| a.iter().collect());
+                assert!(numbers.len() <= 100 && numbers.iter().all(|v| v.is_number()), "metric {name} is numeric");
+            }
+        }
+    }
+
+    #[test]
+    fn each_record_is_an_emf_document_with_per_tool_metrics() {
+        let mut r = AuditRecord::new(&caller(), "prod", "create_collection", ToolKind::Mutation);
+        r.decision = Decision::Denied;
+        r.outcome = Outcome::Denied;
+        r.duration_ms = 1.5;
+        let sink = JsonLineSink::stdout(Some("B2bMcp".into()));
+        let line = sink.line(&r).expect("a line");
+        assert_eq!(line.last(), Some(&b'\n'));
+        assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1, "one line");
+        let doc: Value = serde_json::from_slice(&line).expect("JSON");
+        assert_emf(&doc);
+        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "B2bMcp");
+        assert_eq!((doc["tool_calls"].as_i64(), doc["denied_mutations"].as_i64()), (Some(1), Some(1)));
+        assert_eq!((doc["tool_errors"].as_i64(), doc["latency_ms"].as_f64()), (Some(0), Some(1.5)));
+        assert_eq!(doc["target"], "audit", "still the audit record");
+
+        r.outcome = Outcome::BackendError;
+        r.decision = Decision::Allowed;
+        let doc: Value = serde_json::from_slice(&sink.line(&r).expect("a line")).expect("JSON");
+        assert_eq!((doc["tool_errors"].as_i64(), doc["denied_mutations"].as_i64()), (Some(1), Some(0)));
+        r.outcome = Outcome::InvalidInput;
+        let doc: Value = serde_json::from_slice(&sink.line(&r).expect("a line")).expect("JSON");
+        assert_eq!(doc["tool_errors"].as_i64(), Some(0), "the caller's mistakes are not our errors");
+    }
+
+    #[test]
+    fn without_a_namespace_the_record_carries_no_metrics() {
+        let r = AuditRecord::new(&caller(), "local", "get_company", ToolKind::Read);
+        let doc: Value = serde_json::from_slice(&JsonLineSink::stdout(None).line(&r).expect("a line")).expect("JSON");
+        assert!(doc.get("_aws").is_none() && doc.get("tool_calls").is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use lambda_http::request::RequestContext;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::identity::{VerifiedToken, scopes_from_gateway};
 
 /// How the principal was established; recorded in the audit line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,6 +28,10 @@ pub enum PrincipalSource {
 pub struct Caller {
     pub principal: Option<String>,
     pub source: PrincipalSource,
+    /// The token's scopes for a JWT caller. `None` for callers scopes do not apply to: IAM
+    /// principals (their IAM policy on the internal route is their grant), a Lambda authorizer's
+    /// principal, and the local principal.
+    pub scopes: Option<Vec<String>>,
     /// Lambda's aws_request_id, else API Gateway's request id, else a generated id.
     pub request_id: String,
 }
@@ -38,6 +43,7 @@ impl Caller {
         Caller {
             source: if principal.is_some() { PrincipalSource::Local } else { PrincipalSource::Anonymous },
             principal,
+            scopes: None,
             request_id: uuid::Uuid::new_v4().to_string(),
         }
     }
@@ -52,11 +58,22 @@ impl Caller {
         } else if let Some(id) = request_context.and_then(gateway_request_id) {
             caller.request_id = id;
         }
-        if let Some((principal, source)) = request_context.and_then(authorizer_identity) {
-            caller.principal = Some(principal);
-            caller.source = source;
+        if let Some(identity) = request_context.and_then(authorizer_identity) {
+            caller.principal = Some(identity.principal);
+            caller.source = identity.source;
+            caller.scopes = identity.scopes;
+        } else if let Some(token) = extensions.get::<VerifiedToken>() {
+            // `serve` checked the bearer token itself (src/http.rs).
+            caller.principal = Some(token.principal.clone());
+            caller.source = PrincipalSource::Jwt;
+            caller.scopes = Some(token.scopes.clone());
         }
         caller
+    }
+
+    /// May this caller use a tool that needs `scope`? Callers without scopes (IAM, local) may.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.as_ref().is_none_or(|scopes| scopes.iter().any(|s| s == scope))
     }
 }
 
@@ -72,27 +89,54 @@ fn gateway_request_id(ctx: &RequestContext) -> Option<String> {
     }
 }
 
-fn authorizer_identity(ctx: &RequestContext) -> Option<(String, PrincipalSource)> {
+/// Who the gateway vouched for.
+struct Identity {
+    principal: String,
+    source: PrincipalSource,
+    scopes: Option<Vec<String>>,
+}
+
+fn authorizer_identity(ctx: &RequestContext) -> Option<Identity> {
     use lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
 
-    fn from_authorizer(auth: &ApiGatewayRequestAuthorizer) -> Option<(String, PrincipalSource)> {
+    fn from_authorizer(auth: &ApiGatewayRequestAuthorizer) -> Option<Identity> {
         if let Some(jwt) = &auth.jwt {
             let principal = non_empty(jwt.claims.get("sub")).or_else(|| non_empty(jwt.claims.get("client_id")));
             if let Some(principal) = principal {
-                return Some((principal, PrincipalSource::Jwt));
+                let scopes = Some(scopes_from_gateway(jwt.scopes.as_ref(), &jwt.claims));
+                return Some(Identity { principal, source: PrincipalSource::Jwt, scopes });
             }
         }
         if let Some(arn) = auth.iam.as_ref().and_then(|iam| non_empty(iam.user_arn.as_ref())) {
-            return Some((arn, PrincipalSource::Iam));
+            return Some(Identity { principal: arn, source: PrincipalSource::Iam, scopes: None });
+        }
+        // REST API (v1) Cognito user-pool authorizer: the claims sit under `claims`.
+        if let Some(claims) = auth.fields.get("claims").and_then(|c| c.as_object()) {
+            let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+            if let Some(principal) = non_empty(text("sub").as_ref()).or_else(|| non_empty(text("client_id").as_ref())) {
+                let flat: std::collections::HashMap<String, String> =
+                    ["scope", "scp"].into_iter().filter_map(|k| text(k).map(|v| (k.to_owned(), v))).collect();
+                let scopes = Some(scopes_from_gateway(None, &flat));
+                return Some(Identity { principal, source: PrincipalSource::Jwt, scopes });
+            }
         }
         let principal_id = auth.fields.get("principalId").and_then(|v| v.as_str()).map(str::to_owned);
-        principal_id.filter(|p| !p.trim().is_empty()).map(|p| (p, PrincipalSource::LambdaAuthorizer))
+        principal_id.filter(|p| !p.trim().is_empty()).map(|principal| Identity {
+            principal,
+            source: PrincipalSource::LambdaAuthorizer,
+            scopes: None,
+        })
     }
 
     match ctx {
         RequestContext::ApiGatewayV2(v2) => v2.authorizer.as_ref().and_then(from_authorizer),
-        RequestContext::ApiGatewayV1(v1) => from_authorizer(&v1.authorizer)
-            .or_else(|| non_empty(v1.identity.user_arn.as_ref()).map(|arn| (arn, PrincipalSource::Iam))),
+        RequestContext::ApiGatewayV1(v1) => from_authorizer(&v1.authorizer).or_else(|| {
+            non_empty(v1.identity.user_arn.as_ref()).map(|arn| Identity {
+                principal: arn,
+                source: PrincipalSource::Iam,
+                scopes: None,
+            })
+        }),
         _ => None,
     }
 }

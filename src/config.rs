@@ -41,6 +41,17 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Principal used when the request carries no authorizer identity (local stages, stdio).
     pub local_principal: Option<String>,
+    /// Who vouches for an HTTP caller: the gateway (Lambda), our own JWT check, or nobody.
+    pub inbound_auth: InboundAuth,
+    /// The identity provider whose tokens callers present; named in the protected-resource
+    /// metadata, and used to validate tokens when `inbound_auth` is `Jwt`.
+    pub oidc: Option<OidcConfig>,
+    /// The scope a token must carry for a mutation (on top of ALLOW_MUTATIONS).
+    pub write_scope: String,
+    /// The MCP endpoint's public URL, for the metadata document; derived from the request if unset.
+    pub resource_url: Option<String>,
+    /// CloudWatch namespace for the EMF metrics written with each audit record; `None`: no metrics.
+    pub metrics_namespace: Option<String>,
     /// The platform's AppSync API; `None` serves the built-in sample data (laptops, tests).
     pub appsync: Option<AppsyncConfig>,
     /// Everything one request may take, below the Lambda timeout.
@@ -49,6 +60,27 @@ pub struct Config {
     pub ai_search_per_minute: u32,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+}
+
+/// Who vouches for the caller of an HTTP request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundAuth {
+    /// Lambda: API Gateway's authorizer (JWT or IAM) has checked the caller; its context is trusted.
+    Gateway,
+    /// `serve`: the server checks a bearer JWT itself against the issuer's keys.
+    Jwt,
+    /// `serve` on a loopback address (make run) and stdio: no check, the fixed local principal.
+    Off,
+}
+
+/// The OAuth/OIDC issuer of the tokens callers present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcConfig {
+    pub issuer: String,
+    /// Accepted as the token's `aud`, or as `client_id` for Cognito access tokens (which carry no `aud`).
+    pub audience: String,
+    /// Where the signing keys are; by default found through the issuer's OpenID configuration.
+    pub jwks_url: Option<String>,
 }
 
 /// How to reach AppSync.
@@ -97,6 +129,72 @@ fn positive(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: 
 
 fn millis(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
     positive(get, name, default).map(Duration::from_millis)
+}
+
+/// Lambda trusts the gateway; `serve` checks tokens unless told otherwise, and may be told so
+/// only on a loopback address; stdio is a local process's own pipe.
+fn inbound_auth(
+    mode: Mode,
+    value: Option<String>,
+    bind: SocketAddr,
+    has_oidc: bool,
+) -> Result<InboundAuth, ConfigError> {
+    let value = value.map(|v| v.trim().to_ascii_lowercase()).filter(|v| !v.is_empty());
+    let auth = match (mode, value.as_deref()) {
+        (Mode::Lambda, None | Some("gateway")) => InboundAuth::Gateway,
+        (Mode::Lambda, Some(v)) => {
+            return Err(invalid("INBOUND_AUTH", v, "gateway (in Lambda the API Gateway authorizer checks callers)"));
+        }
+        (Mode::Stdio, _) => InboundAuth::Off,
+        (Mode::Serve, None | Some("jwt")) => InboundAuth::Jwt,
+        (Mode::Serve, Some("off")) => InboundAuth::Off,
+        (Mode::Serve, Some(v)) => return Err(invalid("INBOUND_AUTH", v, "jwt or off")),
+    };
+    if auth == InboundAuth::Off && mode == Mode::Serve && !bind.ip().is_loopback() {
+        return Err(invalid(
+            "INBOUND_AUTH",
+            "off",
+            format!("jwt: authentication may be off only on a loopback address, and BIND is {bind}"),
+        ));
+    }
+    if auth == InboundAuth::Jwt && !has_oidc {
+        return Err(invalid(
+            "OIDC_ISSUER",
+            "",
+            "the token issuer (with OIDC_AUDIENCE): serve checks bearer tokens; INBOUND_AUTH=off is for a local stage on loopback",
+        ));
+    }
+    Ok(auth)
+}
+
+fn oidc_from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, ConfigError> {
+    let value = |name| get(name).map(|s: String| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let (issuer, audience) = match (value("OIDC_ISSUER"), value("OIDC_AUDIENCE")) {
+        (None, None) => return Ok(None),
+        (Some(issuer), Some(audience)) => (issuer, audience),
+        (Some(_), None) => {
+            return Err(invalid("OIDC_AUDIENCE", "", "the audience (or Cognito app client id) tokens are for"));
+        }
+        (None, Some(_)) => return Err(invalid("OIDC_ISSUER", "", "the issuer URL of the tokens")),
+    };
+    let jwks_url = value("OIDC_JWKS_URL");
+    for (name, url) in [("OIDC_ISSUER", Some(&issuer)), ("OIDC_JWKS_URL", jwks_url.as_ref())] {
+        if let Some(url) = url
+            && !secure_or_loopback(url)
+        {
+            return Err(invalid(name, url, "an https URL (http only on loopback, for the local platform)"));
+        }
+    }
+    Ok(Some(OidcConfig { issuer: issuer.trim_end_matches('/').to_owned(), audience, jwks_url }))
+}
+
+fn secure_or_loopback(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else { return false };
+    match parsed.scheme() {
+        "https" => true,
+        "http" => matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")),
+        _ => false,
+    }
 }
 
 /// `<api-id>.appsync-api.<region>.amazonaws.com` names its region.
@@ -194,10 +292,30 @@ impl Config {
             (None, _) => vec!["http://localhost:*".into(), "http://127.0.0.1:*".into()],
         };
 
-        let local_principal = get("LOCAL_PRINCIPAL")
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .or_else(|| (mode != Mode::Lambda).then(|| "local-user".to_owned()));
+        let oidc = oidc_from_lookup(&get)?;
+        let inbound_auth = inbound_auth(mode, get("INBOUND_AUTH"), bind, oidc.is_some())?;
+        let named_principal = get("LOCAL_PRINCIPAL").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let local_principal = match inbound_auth {
+            InboundAuth::Off => Some(named_principal.unwrap_or_else(|| "local-user".to_owned())),
+            InboundAuth::Gateway | InboundAuth::Jwt => match named_principal {
+                // A fixed identity where callers are authenticated would let anyone the check
+                // missed act as that principal.
+                Some(p) => return Err(invalid("LOCAL_PRINCIPAL", &p, "unset unless INBOUND_AUTH=off (local stages)")),
+                None => None,
+            },
+        };
+        let write_scope = get("WRITE_SCOPE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let write_scope = write_scope.unwrap_or_else(|| "mcp:write".to_owned());
+        if write_scope.contains(char::is_whitespace) {
+            return Err(invalid("WRITE_SCOPE", &write_scope, "one scope name, without spaces"));
+        }
+        let resource_url = get("RESOURCE_URL").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        if let Some(url) = &resource_url {
+            reqwest::Url::parse(url).map_err(|_| invalid("RESOURCE_URL", url, "an absolute URL"))?;
+        }
+        let metrics_on = parse_bool("EMF_METRICS", get("EMF_METRICS"), mode == Mode::Lambda)?;
+        let namespace = get("METRICS_NAMESPACE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let metrics_namespace = metrics_on.then(|| namespace.unwrap_or_else(|| "B2bMcp".to_owned()));
 
         let appsync = appsync_from_lookup(&get)?;
         let sample_data = parse_bool("SAMPLE_DATA", get("SAMPLE_DATA"), mode != Mode::Lambda)?;
@@ -237,6 +355,11 @@ impl Config {
             allowed_hosts,
             allowed_origins,
             local_principal,
+            inbound_auth,
+            oidc,
+            write_scope,
+            resource_url,
+            metrics_namespace,
             appsync,
             request_deadline,
             ai_search_per_minute,
@@ -250,9 +373,55 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// `serve` settings for a local stage (auth off) unless the test speaks of auth itself.
     fn config(mode: Mode, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        if mode == Mode::Serve && !map.contains_key("INBOUND_AUTH") && !map.contains_key("OIDC_ISSUER") {
+            map.insert("INBOUND_AUTH".into(), "off".into());
+        }
         Config::from_lookup(mode, |k| map.get(k).cloned())
+    }
+
+    fn raw(mode: Mode, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(mode, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+    }
+
+    #[test]
+    fn serve_requires_token_checks_unless_told_off_on_loopback() {
+        let err = raw(Mode::Serve, &[]).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { name: "OIDC_ISSUER", .. }), "{err}");
+        let issuer = [("OIDC_ISSUER", "https://idp.example.com/"), ("OIDC_AUDIENCE", "b2b-mcp")];
+        let c = raw(Mode::Serve, &issuer).expect("jwt");
+        assert_eq!(c.inbound_auth, InboundAuth::Jwt);
+        assert_eq!(c.oidc.as_ref().map(|o| o.issuer.as_str()), Some("https://idp.example.com"));
+        assert!(c.local_principal.is_none(), "no fixed identity where tokens are checked");
+        assert_eq!(c.write_scope, "mcp:write");
+
+        let off = raw(Mode::Serve, &[("INBOUND_AUTH", "off")]).expect("off on loopback");
+        assert_eq!((off.inbound_auth, off.local_principal.as_deref()), (InboundAuth::Off, Some("local-user")));
+        for bind in ["0.0.0.0:3000", "10.0.0.5:3000", "[::]:3000"] {
+            let err = raw(Mode::Serve, &[("INBOUND_AUTH", "off"), ("BIND", bind)]).unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { name: "INBOUND_AUTH", .. }), "{bind}: {err}");
+        }
+        assert!(raw(Mode::Serve, &[("INBOUND_AUTH", "off"), ("BIND", "[::1]:3000")]).is_ok());
+        let err = raw(Mode::Serve, &[issuer[0], issuer[1], ("LOCAL_PRINCIPAL", "admin")]).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { name: "LOCAL_PRINCIPAL", .. }), "{err}");
+        assert!(raw(Mode::Serve, &[("OIDC_ISSUER", "http://idp.example.com"), issuer[1]]).is_err(), "https only");
+        assert!(raw(Mode::Serve, &[issuer[0]]).is_err(), "an issuer needs its audience");
+        assert!(raw(Mode::Serve, &[issuer[0], issuer[1], ("WRITE_SCOPE", "a b")]).is_err());
+    }
+
+    #[test]
+    fn lambda_trusts_the_gateway_and_takes_no_local_principal() {
+        let base = [("SAMPLE_DATA", "true")];
+        let c = raw(Mode::Lambda, &base).expect("valid");
+        assert_eq!((c.inbound_auth, c.local_principal.as_ref()), (InboundAuth::Gateway, None));
+        assert_eq!(c.metrics_namespace.as_deref(), Some("B2bMcp"), "EMF metrics on in Lambda");
+        assert!(raw(Mode::Lambda, &[base[0], ("INBOUND_AUTH", "off")]).is_err());
+        assert!(raw(Mode::Lambda, &[base[0], ("LOCAL_PRINCIPAL", "admin")]).is_err());
+        let c = raw(Mode::Lambda, &[base[0], ("EMF_METRICS", "false")]).expect("valid");
+        assert!(c.metrics_namespace.is_none());
+        assert!(config(Mode::Serve, &[]).expect("valid").metrics_namespace.is_none(), "off on a laptop");
     }
 
     #[test]

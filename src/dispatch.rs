@@ -14,7 +14,7 @@ use crate::caller::Caller;
 use crate::error::{Outcome, ToolError, truncate_for_message};
 use crate::registry::Lookup;
 use crate::server::AppState;
-use crate::tools::{Called, ToolContext};
+use crate::tools::{Called, ToolContext, ToolKind};
 
 /// The name is no tool of this server (a protocol error, not a tool result).
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +41,17 @@ pub async fn run_tool(
     };
     let record =
         AuditRecord::new(&caller, stage, name, entry.kind).with_args(&arguments, &entry.known_args, entry.safe_args);
+    // A mutation needs the write scope on top of ALLOW_MUTATIONS (callers without scopes, IAM and
+    // local, are granted by their route); refused before anything is validated or sent.
+    if entry.kind == ToolKind::Mutation && !caller.has_scope(&state.config.write_scope) {
+        return Ok(audited(
+            state,
+            record,
+            started,
+            0.0,
+            Err(ToolError::MissingScope(state.config.write_scope.clone())),
+        ));
+    }
     let ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations)
         .with_rate_limit(state.limiter.clone(), entry.name);
     // A slow platform gets a clear answer at the deadline, not a killed invocation; a panic in

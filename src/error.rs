@@ -35,6 +35,10 @@ pub enum ToolError {
     NotFound(String),
     #[error("mutations are disabled in this deployment (ALLOW_MUTATIONS=false)")]
     MutationsDisabled,
+    #[error(
+        "this tool changes data and needs a token with the `{0}` scope, which this token lacks; reconnect granting `{0}`"
+    )]
+    MissingScope(String),
     #[error("tool {0} is disabled in this deployment")]
     ToolDisabled(String),
     #[error("this tool needs an authenticated caller; call it through an authenticated route")]
@@ -57,7 +61,10 @@ impl ToolError {
         match self {
             ToolError::InvalidArgument { .. } | ToolError::InvalidArguments(_) => Outcome::InvalidInput,
             ToolError::NotFound(_) => Outcome::NotFound,
-            ToolError::MutationsDisabled | ToolError::ToolDisabled(_) | ToolError::NoPrincipal => Outcome::Denied,
+            ToolError::MutationsDisabled
+            | ToolError::MissingScope(_)
+            | ToolError::ToolDisabled(_)
+            | ToolError::NoPrincipal => Outcome::Denied,
             ToolError::RateLimited { .. } => Outcome::RateLimited,
             ToolError::Backend(_) => Outcome::BackendError,
             ToolError::Internal(_) => Outcome::InternalError,

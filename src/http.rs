@@ -1,7 +1,8 @@
 //! The stateless Streamable HTTP app shared by Lambda and `serve`: rmcp's service does the
 //! protocol (both eras, header checks, Host/Origin, 405, 415); the guard in front of it limits
 //! the body (413), refuses unsupported version headers (-32022), and turns the few answers MCP
-//! clients expect as JSON-RPC into JSON-RPC.
+//! clients expect as JSON-RPC into JSON-RPC. In `serve` mode with `INBOUND_AUTH=jwt`, a bearer
+//! token is required first (401 pointing at the RFC 9728 metadata, which is served here too).
 
 use std::sync::Arc;
 
@@ -16,9 +17,19 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
 
+use crate::identity::TokenError;
 use crate::server::{AppState, McpServer, SUPPORTED_VERSIONS};
 
-/// The HTTP app: the MCP endpoint at the configured path, plus `/health`.
+/// Where a gateway mounted the app (`/prod` for a named API Gateway stage), so that URLs the app
+/// hands out (the protected-resource metadata) are the ones the client used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathPrefix(pub String);
+
+/// The MCP endpoint for internal integrations (API Gateway's IAM-authorized route).
+pub const INTERNAL_PREFIX: &str = "/internal";
+
+/// The HTTP app: the MCP endpoint at the configured path (and under `/internal` for the IAM
+/// route), the protected-resource metadata, and `/health`.
 pub fn app(state: Arc<AppState>) -> Router {
     let config = &state.config;
     let mut http = StreamableHttpServerConfig::default()
@@ -36,15 +47,102 @@ pub fn app(state: Arc<AppState>) -> Router {
     };
     let max_body = config.max_body_bytes;
     let path = config.mcp_path.clone();
+    let metadata_state = state.clone();
+    let auth_state = state.clone();
     let service = StreamableHttpService::new(
         move || Ok(McpServer::new(state.clone())),
         Arc::new(NeverSessionManager::default()),
         http,
     );
-    Router::new()
-        .route_service(&path, service)
-        .layer(middleware::from_fn_with_state(max_body, guard))
-        .route("/health", get(health))
+    let mut mcp = Router::new()
+        .route_service(&path, service.clone())
+        .route_service(&format!("{INTERNAL_PREFIX}{path}"), service)
+        .layer(middleware::from_fn_with_state(max_body, guard));
+    if auth_state.tokens.is_some() {
+        mcp = mcp.layer(middleware::from_fn_with_state(auth_state, authenticate));
+    }
+    mcp.route("/health", get(health)).merge(
+        Router::new()
+            .route(METADATA_PATH, get(protected_resource_metadata))
+            .route(&format!("{METADATA_PATH}{path}"), get(protected_resource_metadata))
+            .with_state(metadata_state),
+    )
+}
+
+const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
+
+/// The public base URL of this request (scheme, host, gateway stage), for URLs we hand out.
+fn public_base(state: &AppState, headers: &HeaderMap, extensions: &http::Extensions) -> String {
+    if let Some(url) = &state.config.resource_url {
+        return url.strip_suffix(&state.config.mcp_path).unwrap_or(url).trim_end_matches('/').to_owned();
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let lambda = extensions.get::<lambda_http::request::RequestContext>().is_some();
+    let scheme = header("x-forwarded-proto").unwrap_or(if lambda { "https" } else { "http" });
+    let host = header("host").unwrap_or("localhost");
+    let prefix = extensions.get::<PathPrefix>().map_or("", |p| p.0.as_str());
+    format!("{scheme}://{host}{prefix}")
+}
+
+/// RFC 9728: which authorization server issues tokens for this resource, and which scopes matter.
+async fn protected_resource_metadata(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let Some(oidc) = &state.config.oidc else {
+        return (StatusCode::NOT_FOUND, "no authorization server is configured for this deployment").into_response();
+    };
+    let base = public_base(&state, request.headers(), request.extensions());
+    let body = json!({
+        "resource": format!("{base}{}", state.config.mcp_path),
+        "authorization_servers": [oidc.issuer],
+        "scopes_supported": [state.config.write_scope],
+        "bearer_methods_supported": ["header"],
+        "resource_name": format!("B2B company intelligence ({})", state.config.stage),
+    });
+    ([(header::CACHE_CONTROL, "public, max-age=3600")], axum::Json(body)).into_response()
+}
+
+/// `serve` with INBOUND_AUTH=jwt: no valid bearer token, no MCP. The 401 names the metadata
+/// document, from which a client finds the authorization server (MCP authorization, RFC 9728).
+async fn authenticate(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+    let Some(tokens) = &state.tokens else {
+        return next.run(request).await;
+    };
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    let refusal = match token {
+        None => None,
+        Some(token) => match tokens.verify(&token).await {
+            Ok(verified) => {
+                request.extensions_mut().insert(verified);
+                return next.run(request).await;
+            }
+            Err(TokenError::KeysUnavailable) => {
+                let body = "the identity provider could not be reached to check the token; retry shortly";
+                return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], body).into_response();
+            }
+            Err(error) => Some(error),
+        },
+    };
+    let base = public_base(&state, request.headers(), request.extensions());
+    let metadata = format!("{base}{METADATA_PATH}{}", state.config.mcp_path);
+    let mut challenge = format!("Bearer resource_metadata=\"{metadata}\"");
+    let description = match &refusal {
+        Some(error) => {
+            challenge.push_str(&format!(", error=\"invalid_token\", error_description=\"{error}\""));
+            error.to_string()
+        }
+        None => "this endpoint needs a bearer token; see the resource metadata for where to get one".to_owned(),
+    };
+    let body = json!({"error": if refusal.is_some() { "invalid_token" } else { "unauthorized" }, "error_description": description});
+    let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
 }
 
 async fn health() -> impl IntoResponse {

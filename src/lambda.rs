@@ -6,6 +6,8 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt, service_fn};
 use tower::ServiceExt;
 
+use crate::http::PathPrefix;
+
 /// REST APIs and named HTTP API stages put the stage in front of the path (`/prod/mcp`); the app
 /// routes the path the client meant.
 pub fn strip_stage(mut request: Request) -> Request {
@@ -29,6 +31,7 @@ pub fn strip_stage(mut request: Request) -> Request {
             parts.path_and_query = Some(pq);
             if let Ok(new_uri) = http::Uri::from_parts(parts) {
                 *request.uri_mut() = new_uri;
+                request.extensions_mut().insert(PathPrefix(prefix));
             }
         }
     }

@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`config`]: settings from an injectable lookup, validated once at start.
 //! - [`caller`]: who is calling, from the API Gateway authorizer context or the local principal.
+//! - [`identity`]: `serve` mode's own bearer-token check (JWKS, cached).
 //! - [`http`]: the stateless Streamable HTTP app (rmcp's service plus a thin guard), `/health`.
 //! - [`lambda`]: lambda_http entry (stage prefix handling), same app as `serve`.
 //! - [`server`]: the MCP handler: tools, resources, prompts, discovery.
@@ -27,6 +28,7 @@ pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod http;
+pub mod identity;
 pub mod lambda;
 pub mod prompts;
 pub mod ratelimit;
@@ -52,7 +54,11 @@ pub fn build_state(config: Config, backend: Arc<dyn GraphqlBackend>, audit: Arc<
     let registry = Registry::from_config(&config);
     let limiter =
         LocalRateLimiter::new([("ai_search".to_owned(), config.ai_search_per_minute)], Duration::from_secs(60));
-    Arc::new(AppState { config, registry, backend, limiter: Arc::new(limiter), audit })
+    let tokens = match (&config.inbound_auth, &config.oidc) {
+        (config::InboundAuth::Jwt, Some(oidc)) => Some(Arc::new(identity::TokenVerifier::new(oidc.clone()))),
+        _ => None,
+    };
+    Arc::new(AppState { config, registry, backend, limiter: Arc::new(limiter), audit, tokens })
 }
 
 /// Names of the tools this deployment lists, in order.

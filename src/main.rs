@@ -14,7 +14,8 @@ use tracing_subscriber::EnvFilter;
 const USAGE: &str = "usage: b2b-mcp [serve [--bind HOST:PORT] | stdio]\n\
     In AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves Lambda events.\n\
     Settings come from the environment: STAGE, ALLOW_MUTATIONS, DISABLED_TOOLS, MCP_PATH, BIND, ALLOWED_HOSTS,\n\
-    ALLOWED_ORIGINS, LOCAL_PRINCIPAL, APPSYNC_AUTH, AI_SEARCH_PER_MINUTE, LOG_LEVEL.";
+    ALLOWED_ORIGINS, INBOUND_AUTH (serve: jwt or off), OIDC_ISSUER, OIDC_AUDIENCE, WRITE_SCOPE, LOCAL_PRINCIPAL,\n\
+    APPSYNC_URL, APPSYNC_AUTH, AI_SEARCH_PER_MINUTE, LOG_LEVEL (README: Configuration).";
 
 fn mode_from_args(args: &[String]) -> anyhow::Result<(Mode, Option<String>)> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
@@ -73,17 +74,19 @@ async fn main() -> anyhow::Result<()> {
     let (mode, bind) = mode_from_args(&args)?;
     init_logging(mode);
 
-    let mut config = Config::from_lookup(mode, |name| std::env::var(name).ok()).context("configuration")?;
-    if let Some(bind) = bind {
-        config.bind = bind.parse().with_context(|| format!("--bind {bind}: expected HOST:PORT"))?;
-    }
+    // `serve --bind` wins over BIND; both go through the same validation (auth off needs loopback).
+    let lookup = |name: &str| match (name, &bind) {
+        ("BIND", Some(bind)) => Some(bind.clone()),
+        _ => std::env::var(name).ok(),
+    };
+    let config = Config::from_lookup(mode, lookup).context("configuration")?;
     let backend: Arc<dyn GraphqlBackend> = match &config.appsync {
         Some(appsync) => Arc::new(b2b_mcp::backend::appsync::connect(appsync, None).await.context("AppSync client")?),
         None => Arc::new(MemoryBackend::new()),
     };
     let sink = match mode {
-        Mode::Stdio => JsonLineSink::Stderr,
-        Mode::Lambda | Mode::Serve => JsonLineSink::Stdout,
+        Mode::Stdio => JsonLineSink::stderr(config.metrics_namespace.clone()),
+        Mode::Lambda | Mode::Serve => JsonLineSink::stdout(config.metrics_namespace.clone()),
     };
     let state = build_state(config, backend, Arc::new(sink));
     let c = &state.config;

@@ -83,7 +83,8 @@ mod tests {
     use crate::config::{Config, Mode};
 
     fn registry(vars: &[(&str, &str)]) -> Registry {
-        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        vars.push(("INBOUND_AUTH".into(), "off".into()));
         let config = Config::from_lookup(Mode::Serve, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
             .expect("valid config");
         Registry::from_config(&config)

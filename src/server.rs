@@ -63,6 +63,8 @@ pub struct AppState {
     pub backend: Arc<dyn GraphqlBackend>,
     pub limiter: Arc<dyn RateLimiter>,
     pub audit: Arc<dyn AuditSink>,
+    /// `serve` with INBOUND_AUTH=jwt: checks callers' bearer tokens.
+    pub tokens: Option<Arc<crate::identity::TokenVerifier>>,
 }
 
 #[derive(Clone)]

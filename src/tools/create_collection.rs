@@ -80,8 +80,12 @@ mod tests {
     #[tokio::test]
     async fn refuses_when_the_stage_disallows_mutations_even_if_dispatched() {
         let backend = Arc::new(MemoryBackend::recording());
-        let caller =
-            Caller { principal: Some("alice".into()), source: PrincipalSource::Local, request_id: "r1".into() };
+        let caller = Caller {
+            principal: Some("alice".into()),
+            source: PrincipalSource::Local,
+            scopes: None,
+            request_id: "r1".into(),
+        };
         let ctx = ToolContext::new(backend.clone(), caller, false);
         let params = Params { name: "Targets".into(), description: None };
         let err = CreateCollection::run(&ctx, params).await.unwrap_err();

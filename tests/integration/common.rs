@@ -54,7 +54,11 @@ pub fn harness_over(backend: Arc<MemoryBackend>, mode: Mode, vars: &[(&str, &str
 
 /// A client over any backend (the AppSync client in the backend tests).
 pub fn client_over(backend: Arc<dyn GraphqlBackend>, mode: Mode, vars: &[(&str, &str)]) -> Client {
-    let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    // `serve` harnesses are local stages (auth off, a local principal) unless a test sets up auth.
+    if mode == Mode::Serve && !vars.iter().any(|(k, _)| k == "INBOUND_AUTH" || k == "OIDC_ISSUER") {
+        vars.push(("INBOUND_AUTH".into(), "off".into()));
+    }
     let config = Config::from_lookup(mode, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
         .expect("test config is valid");
     let audit = Arc::new(MemorySink::default());

@@ -37,6 +37,7 @@ fn credentials_and_free_text_never_reach_the_logs() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_b2b-mcp"))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("LOG_LEVEL", "trace")
+        .env("INBOUND_AUTH", "off")
         .env("ALLOW_MUTATIONS", "true")
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .stdout(Stdio::from(log.try_clone().expect("clone")))

@@ -91,6 +91,7 @@ impl Served {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("STAGE", "gate")
+            .env("INBOUND_AUTH", "off")
             .env("LOCAL_PRINCIPAL", principal)
             .envs(platform.backend_env())
             .envs(vars.iter().copied())
