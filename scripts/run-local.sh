@@ -36,20 +36,37 @@ for _ in $(seq 1 3000); do
 done
 [ -n "$ready" ] || { echo "platform-local did not start listening on $PLATFORM_PORT" >&2; exit 1; }
 
+# AUTH=off (default): no token, every call is the fixed local principal (allowed on loopback only).
+# AUTH=jwt: the authenticated path, as a deployed stage: callers need a bearer token issued by the
+# platform's sign-in, which also publishes the keys the server checks it against.
+AUTH="${AUTH:-off}"
+MINT="$PROFILE_DIR/platform-local mint-token --port $PLATFORM_PORT --sub you"
+case "$AUTH" in
+  off) AUTH_ENV=(INBOUND_AUTH=off); AUTH_LINE="no token needed (AUTH=off; make run AUTH=jwt for the authenticated path)"
+       CURL_AUTH=""; SMOKE_TOKEN="" ;;
+  jwt) AUTH_ENV=(INBOUND_AUTH=jwt "OIDC_ISSUER=http://127.0.0.1:$PLATFORM_PORT" OIDC_AUDIENCE=b2b-mcp)
+       AUTH_LINE="bearer token required (AUTH=jwt), issued by the platform's sign-in"
+       CURL_AUTH="-H \"authorization: Bearer \$TOKEN\" "; SMOKE_TOKEN='TOKEN=$TOKEN ' ;;
+  *) echo "AUTH must be off or jwt" >&2; exit 2 ;;
+esac
+
 cat <<MSG
 
 MCP endpoint: http://$BIND/mcp   (stage local, mutations on, backend: platform-local on :$PLATFORM_PORT, SigV4)
+Callers: $AUTH_LINE
+A caller's token (scopes mcp:read mcp:write; --scope mcp:read for one that cannot write):
+  TOKEN=\$($MINT)
 Try it:
-  curl -s http://$BIND/mcp -H 'content-type: application/json' \\
+  curl -s http://$BIND/mcp -H 'content-type: application/json' $CURL_AUTH\\
     -H 'mcp-protocol-version: 2026-07-28' -H 'mcp-method: tools/call' -H 'mcp-name: search_companies' \\
     -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_companies","arguments":{"country":"Germany","industry":"SaaS"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
-A token for the platform's OIDC mode: $PROFILE_DIR/platform-local mint-token --sub you
+  make smoke URL=http://$BIND/mcp ${SMOKE_TOKEN}MUTATIONS=1
 Ctrl-C stops both.
 
 MSG
 
 # The platform's test-only IAM credentials (platform-local/src/defaults.rs), never real ones.
-STAGE=local ALLOW_MUTATIONS=true INBOUND_AUTH=off \
-APPSYNC_URL="http://127.0.0.1:$PLATFORM_PORT/graphql" APPSYNC_AUTH=iam AWS_REGION=us-east-1 \
-AWS_ACCESS_KEY_ID=AKIDLOCALPLATFORM AWS_SECRET_ACCESS_KEY=local-platform-test-secret \
+env STAGE=local ALLOW_MUTATIONS=true "${AUTH_ENV[@]}" \
+  APPSYNC_URL="http://127.0.0.1:$PLATFORM_PORT/graphql" APPSYNC_AUTH=iam AWS_REGION=us-east-1 \
+  AWS_ACCESS_KEY_ID=AKIDLOCALPLATFORM AWS_SECRET_ACCESS_KEY=local-platform-test-secret \
   "$PROFILE_DIR/b2b-mcp" serve --bind "$BIND"

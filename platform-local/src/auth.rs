@@ -509,6 +509,38 @@ pub fn mint_test_token(
     jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key).map_err(|_| AuthError::BadToken(TOKEN_BAD_KEY))
 }
 
+/// The key ids under which the platform's sign-in publishes [`TEST_PUBLIC_KEY_PEM`]: once with
+/// `alg`, once without (as some identity providers publish keys), so clients of both are tested.
+pub const KID: &str = "platform-local-1";
+pub const KID_WITHOUT_ALG: &str = "platform-local-noalg";
+/// [`TEST_PUBLIC_KEY_PEM`]'s modulus and exponent, base64url (for the JWKS).
+const TEST_KEY_N: &str = "sUdSqGusigiPbm6-TAg09KIaDo7-ryqdMrc5HJThElSGV5QpNS2HZYbKMXASZ2pUBXFBoMEckXYkyev0f20_pSrl-Py1HOGA62wuDImkjzDHzcKzJj1jcne8jzYVKTCbo8ssT-HtvBlhomQ9kWmzo6j0egTRpDk4y5xcn7B6QhUCcoDwtMH4AIUjgkQb7RLCYHHRqC6nRlvzYwjm_enlPEcuA1mN1rvSSz5HJbBhpxhOFHuJvtgpvyqrslQFeyPW2v6k2tl8ICWuZ90v8gRBn4sCyFovccKhh7QnzlqFQpwpeIN4YIZWYRrOLbKKVWJ6pLnLSHj1rzDv19NjhQc3-Q";
+const TEST_KEY_E: &str = "AQAB";
+
+/// The sign-in's JWKS document.
+pub fn jwks() -> serde_json::Value {
+    serde_json::json!({"keys": [
+        {"kty": "RSA", "kid": KID, "alg": "RS256", "use": "sig", "n": TEST_KEY_N, "e": TEST_KEY_E},
+        {"kty": "RSA", "kid": KID_WITHOUT_ALG, "use": "sig", "n": TEST_KEY_N, "e": TEST_KEY_E},
+    ]})
+}
+
+/// Mint an RS256 token with any claims, signed by [`TEST_PRIVATE_KEY_PEM`] under `kid`. TEST ONLY:
+/// for the tests of the MCP server's own token check and for `make run` (the shapes of real
+/// identity providers: Cognito's `client_id` without `aud`, `scope` strings, `scp` arrays).
+pub fn mint_token(claims: &serde_json::Value, kid: Option<&str>) -> Result<String, AuthError> {
+    let key =
+        EncodingKey::from_rsa_pem(TEST_PRIVATE_KEY_PEM.as_bytes()).map_err(|_| AuthError::BadToken(TOKEN_BAD_KEY))?;
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(&header, claims, &key).map_err(|_| AuthError::BadToken(TOKEN_BAD_KEY))
+}
+
+/// Seconds since the epoch, for `exp`/`iat` claims.
+pub fn now_seconds() -> i64 {
+    unix_seconds(SystemTime::now())
+}
+
 /// TEST ONLY: a fixed 2048-bit RSA private key (PKCS#8 PEM), made once with `openssl genrsa 2048`.
 /// It is public in this repository, so anything it signs proves nothing outside local tests.
 pub const TEST_PRIVATE_KEY_PEM: &str = "\

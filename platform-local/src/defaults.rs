@@ -11,6 +11,8 @@ pub const SECRET_ACCESS_KEY: &str = "local-platform-test-secret";
 pub const REGION: &str = "us-east-1";
 pub const ISSUER: &str = "https://platform-local.invalid";
 pub const AUDIENCE: &str = "b2b-platform";
+/// The audience of MCP clients' tokens (the MCP server's own `OIDC_AUDIENCE` in `make run AUTH=jwt`).
+pub const MCP_AUDIENCE: &str = "b2b-mcp";
 pub const OIDC_CLIENT_ID: &str = "b2b-mcp-local";
 pub const OIDC_CLIENT_SECRET: &str = "local-oidc-client-secret";
 /// base64("b2b-mcp-local:local-oidc-client-secret"): the Basic credentials the token endpoint

@@ -78,6 +78,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .route("/graphql", post(graphql_endpoint))
         .route("/_admin/faults", post(set_fault).delete(clear_fault))
         .route("/oauth2/token", post(token_endpoint))
+        .route("/.well-known/openid-configuration", get(openid_configuration))
+        .route("/.well-known/jwks.json", get(|| async { axum::Json(auth::jwks()) }))
         .route("/health", get(|| async { "ok" }))
         .with_state(platform);
     let listener = tokio::net::TcpListener::bind(settings.bind).await?;
@@ -112,6 +114,20 @@ async fn token_endpoint(headers: HeaderMap, body: String) -> Response {
         }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// The sign-in's discovery document: MCP clients' tokens are issued by this platform at its own
+/// address (as a user pool is, in front of a deployed stage), and the server finds the keys here.
+async fn openid_configuration(headers: HeaderMap) -> Response {
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1");
+    let issuer = format!("http://{host}");
+    axum::Json(json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "token_endpoint": format!("{issuer}/oauth2/token"),
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+    .into_response()
 }
 
 /// AppSync's error body: `{"errors": [{"errorType", "message"}]}`.

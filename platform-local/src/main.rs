@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! platform-local [--port 4000] [--db PATH] [--companies 20000] [--seed 42] [--auth api_key,iam,oidc]
-//! platform-local mint-token [--sub local-user] [--ttl 3600]   # an OIDC token this platform accepts
+//! platform-local mint-token [--sub local-user] [--scope 'mcp:read mcp:write'] [--ttl 3600] [--port 4000]
+//!                                 # a caller's token for the MCP server (make run AUTH=jwt)
+//! platform-local mint-token --appsync [--sub S]   # a token for the platform's own OIDC mode
 //! ```
 
 use std::net::SocketAddr;
@@ -42,14 +44,27 @@ async fn main() -> anyhow::Result<()> {
     if args.first().map(String::as_str) == Some("mint-token") {
         let sub = value(&args, "--sub").unwrap_or("local-user");
         let ttl: i64 = value(&args, "--ttl").unwrap_or("3600").parse().context("--ttl seconds")?;
-        let token = auth::mint_test_token(
-            auth::TEST_PRIVATE_KEY_PEM,
-            sub,
-            defaults::ISSUER,
-            defaults::AUDIENCE,
-            ttl,
-            SystemTime::now(),
-        )?;
+        // --appsync: a token for the platform's own OIDC mode (what the MCP server sends AppSync).
+        let token = if args.iter().any(|a| a == "--appsync") {
+            auth::mint_test_token(
+                auth::TEST_PRIVATE_KEY_PEM,
+                sub,
+                defaults::ISSUER,
+                defaults::AUDIENCE,
+                ttl,
+                SystemTime::now(),
+            )?
+        } else {
+            // A caller's token for the MCP server (`make run AUTH=jwt`), issued by this platform.
+            let port = value(&args, "--port").unwrap_or("4000");
+            let issuer = value(&args, "--issuer").map_or_else(|| format!("http://127.0.0.1:{port}"), str::to_owned);
+            let now = auth::now_seconds();
+            let claims = serde_json::json!({
+                "sub": sub, "iss": issuer, "aud": value(&args, "--audience").unwrap_or(defaults::MCP_AUDIENCE),
+                "scope": value(&args, "--scope").unwrap_or("mcp:read mcp:write"), "iat": now, "exp": now + ttl,
+            });
+            auth::mint_token(&claims, Some(auth::KID))?
+        };
         println!("{token}");
         return Ok(());
     }

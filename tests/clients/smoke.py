@@ -130,9 +130,29 @@ class Smoke:
         print(f"ok   write then read            collection {collection} holds {company_id}")
 
 
+async def refused_by_the_gateway(http, url):
+    """A plain discover request first, so that a missing or rejected token is reported as such
+    (the SDK reports any HTTP error as a generic protocol error)."""
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+    response = await http.post(
+        url,
+        json={"jsonrpc": "2.0", "id": 0, "method": "server/discover", "params": {"_meta": meta}},
+        headers={
+            "Accept": "application/json, text/event-stream",
+            "MCP-Protocol-Version": "2026-07-28",
+            "Mcp-Method": "server/discover",
+        },
+    )
+    if response.status_code in (401, 403):
+        challenge = response.headers.get("www-authenticate", "")
+        hint = "pass TOKEN=... (or MCP_TOKEN)" if response.status_code == 401 else "the token is not allowed here"
+        raise SmokeFailure(f"HTTP {response.status_code} from {url}: {hint}; WWW-Authenticate: {challenge or '-'}")
+
+
 async def run(args):
     headers = {"Authorization": f"Bearer {args.token}"} if args.token else None
     async with create_mcp_http_client(headers=headers, timeout=httpx2.Timeout(30.0)) as http:
+        await refused_by_the_gateway(http, args.url)
         transport = streamable_http_client(args.url, http_client=http)
         async with mcp.Client(transport, mode=args.mode) as client:
             print(f"ok   connected                  protocol {client.protocol_version} (mode {args.mode})")

@@ -7,6 +7,7 @@ mod common;
 mod stub;
 
 mod appsync;
+mod auth;
 mod lambda_events;
 mod logs;
 mod platform;

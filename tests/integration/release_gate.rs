@@ -91,14 +91,16 @@ impl Served {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("STAGE", "gate")
-            .env("INBOUND_AUTH", "off")
-            .env("LOCAL_PRINCIPAL", principal)
             .envs(platform.backend_env())
             .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(file.try_clone().expect("log file"))
             .stderr(file)
             .kill_on_drop(true);
+        // A local stage (auth off, a fixed principal) unless the test sets up token checks.
+        if !vars.iter().any(|(k, _)| *k == "INBOUND_AUTH") {
+            command.env("INBOUND_AUTH", "off").env("LOCAL_PRINCIPAL", principal);
+        }
         let mut child = command.spawn().expect("spawn b2b-mcp serve");
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
@@ -196,6 +198,59 @@ async fn the_official_python_sdk_in_both_eras_through_make_smoke() {
     let written = platform.collections_of("python-rw");
     assert_eq!(written.len(), 3, "{written:?}");
     assert!(written.iter().all(|c| c.item_count == 1), "{written:?}");
+}
+
+#[tokio::test]
+async fn make_smoke_with_a_token_on_the_authenticated_path() {
+    let platform = Platform::start("jwt").await;
+    let issuer = format!("http://{}", platform.running.addr);
+    let auth = [
+        ("INBOUND_AUTH", "jwt"),
+        ("OIDC_ISSUER", issuer.as_str()),
+        ("OIDC_AUDIENCE", defaults::MCP_AUDIENCE),
+        ("ALLOW_MUTATIONS", "true"),
+    ];
+    let server = Served::start(&platform, "jwt", &auth).await;
+    let mint = |sub: &str, scope: &str| {
+        let now = platform_local::auth::now_seconds();
+        let claims = serde_json::json!({"iss": issuer, "aud": defaults::MCP_AUDIENCE, "sub": sub, "scope": scope,
+            "iat": now, "exp": now + 600});
+        platform_local::auth::mint_token(&claims, Some(platform_local::auth::KID)).expect("mint")
+    };
+    let writer = mint("gate-writer", "mcp:read mcp:write");
+    let output = run(
+        &mut make("smoke", &[("URL", &server.url), ("TOKEN", &writer), ("MUTATIONS", "1")]),
+        Duration::from_secs(120),
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}
+{}",
+        text(&output),
+        server.log()
+    );
+    assert_eq!(platform.collections_of("gate-writer").len(), 1, "the token's subject owns what it wrote");
+
+    // A token that may not write: the gate fails at the mutation, and nothing is written.
+    let reader = mint("gate-reader", "mcp:read");
+    let output = run(
+        &mut make("smoke", &[("URL", &server.url), ("TOKEN", &reader), ("MUTATIONS", "1")]),
+        Duration::from_secs(120),
+    )
+    .await;
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("needs a token with the `mcp:write` scope"), "{}", text(&output));
+    assert!(platform.collections_of("gate-reader").is_empty());
+
+    // No token: 401 before anything runs.
+    let output = run(&mut make("smoke", &[("URL", &server.url)]), Duration::from_secs(120)).await;
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("401"), "{}", text(&output));
+
+    let log = server.log();
+    assert!(!log.contains(&writer) && !log.contains(&reader), "no token in the server's log");
+    assert!(log.contains("\"principal\":\"gate-writer\""), "{log}");
 }
 
 #[tokio::test]
