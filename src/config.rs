@@ -56,8 +56,17 @@ pub struct Config {
     pub appsync: Option<AppsyncConfig>,
     /// Everything one request may take, below the Lambda timeout.
     pub request_deadline: Duration,
-    /// Calls per minute per caller for `ai_search`.
-    pub ai_search_per_minute: u32,
+    /// Calls per minute per caller, per tool (`ai_search` 5 unless configured).
+    pub rate_limits: Vec<(String, u32)>,
+    /// The DynamoDB table holding rate limits and idempotency records across instances; `None`
+    /// keeps both in memory (one instance's view: a laptop, a single container).
+    pub state_table: Option<String>,
+    /// DynamoDB endpoint override (moto in tests); AWS_ENDPOINT_URL works too.
+    pub state_endpoint_url: Option<String>,
+    /// How long a mutation's result answers an identical repeat.
+    pub idempotency_retention: Duration,
+    /// How long a running mutation holds its key before a repeat may run it again.
+    pub idempotency_lease: Duration,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
 }
@@ -345,6 +354,26 @@ impl Config {
             .ok()
             .filter(|n| *n > 0)
             .ok_or_else(|| invalid("AI_SEARCH_PER_MINUTE", &ai_text, "a positive integer"))?;
+        let mut rate_limits = vec![("ai_search".to_owned(), ai_search_per_minute)];
+        for entry in comma_list(get("RATE_LIMITS")) {
+            let parsed = entry.split_once('=').and_then(|(tool, n)| {
+                let n = n.trim().parse::<u32>().ok().filter(|n| *n > 0)?;
+                ALL_TOOL_NAMES.contains(&tool.trim()).then(|| (tool.trim().to_owned(), n))
+            });
+            let Some((tool, n)) = parsed else {
+                return Err(invalid(
+                    "RATE_LIMITS",
+                    &entry,
+                    "tool=calls_per_minute, e.g. ai_search=5,search_companies=120",
+                ));
+            };
+            rate_limits.retain(|(t, _)| *t != tool);
+            rate_limits.push((tool, n));
+        }
+        let state_table = get("STATE_TABLE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let state_endpoint_url = get("STATE_ENDPOINT_URL").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let idempotency_retention = Duration::from_secs(positive(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?);
+        let idempotency_lease = millis(&get, "IDEMPOTENCY_LEASE_MS", request_deadline.as_millis() as u64 + 5_000)?;
 
         Ok(Config {
             stage,
@@ -362,7 +391,11 @@ impl Config {
             metrics_namespace,
             appsync,
             request_deadline,
-            ai_search_per_minute,
+            rate_limits,
+            state_table,
+            state_endpoint_url,
+            idempotency_retention,
+            idempotency_lease,
             max_body_bytes: 1024 * 1024,
         })
     }

@@ -47,6 +47,9 @@ pub enum ToolError {
     RateLimited { tool: &'static str, retry_after: Duration },
     #[error(transparent)]
     Backend(#[from] BackendError),
+    /// The rate-limit / idempotency store failed; the call was not run.
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
     /// A fault of this server (a bug); detail for the logs only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -66,7 +69,7 @@ impl ToolError {
             | ToolError::ToolDisabled(_)
             | ToolError::NoPrincipal => Outcome::Denied,
             ToolError::RateLimited { .. } => Outcome::RateLimited,
-            ToolError::Backend(_) => Outcome::BackendError,
+            ToolError::Backend(_) | ToolError::State(_) => Outcome::BackendError,
             ToolError::Internal(_) => Outcome::InternalError,
         }
     }
@@ -93,6 +96,10 @@ impl ToolError {
                 BackendError::Graphql(_) => "the company platform could not complete this request; retry later".into(),
             },
             ToolError::Internal(_) => "the server hit an internal error; retry later".into(),
+            ToolError::State(_) => {
+                "the server could not check this call against its limits; nothing was run, retry in a few seconds"
+                    .into()
+            }
             other => other.to_string(),
         }
     }

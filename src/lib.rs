@@ -16,7 +16,7 @@
 //! - [`resources`], [`prompts`]: the two resources and two prompts.
 //! - [`backend`]: the `GraphqlBackend` seam, the GraphQL documents, the in-memory backend.
 //! - [`audit`]: the per-call audit record and where it is written.
-//! - [`ratelimit`]: per-caller call limits.
+//! - [`state`]: rate limits and mutation idempotency across instances (DynamoDB) or in memory.
 //! - [`error`]: tool errors and the one mapping to what the model reads.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
@@ -31,10 +31,10 @@ pub mod http;
 pub mod identity;
 pub mod lambda;
 pub mod prompts;
-pub mod ratelimit;
 pub mod registry;
 pub mod resources;
 pub mod server;
+pub mod state;
 pub(crate) mod tools;
 
 use std::sync::Arc;
@@ -46,19 +46,32 @@ pub use server::{AppState, McpServer};
 
 use audit::AuditSink;
 use backend::GraphqlBackend;
-use ratelimit::LocalRateLimiter;
 use registry::Registry;
+use state::memory::{LocalRateLimiter, MemoryIdempotency};
+use state::{IdempotencyStore, RateLimiter};
 
-/// Build the process-wide state once (Lambda init, `serve` start, a test).
+/// Build the process-wide state once (Lambda init, `serve` start, a test), with in-memory rate
+/// limits and idempotency records (one instance's view).
 pub fn build_state(config: Config, backend: Arc<dyn GraphqlBackend>, audit: Arc<dyn AuditSink>) -> Arc<AppState> {
+    let limiter = Arc::new(LocalRateLimiter::new(config.rate_limits.clone(), Duration::from_secs(60)));
+    let idempotency = Arc::new(MemoryIdempotency::new(config.idempotency_retention));
+    build_state_with(config, backend, audit, limiter, idempotency)
+}
+
+/// The same with given stores (DynamoDB on a deployed stage; wrappers in tests).
+pub fn build_state_with(
+    config: Config,
+    backend: Arc<dyn GraphqlBackend>,
+    audit: Arc<dyn AuditSink>,
+    limiter: Arc<dyn RateLimiter>,
+    idempotency: Arc<dyn IdempotencyStore>,
+) -> Arc<AppState> {
     let registry = Registry::from_config(&config);
-    let limiter =
-        LocalRateLimiter::new([("ai_search".to_owned(), config.ai_search_per_minute)], Duration::from_secs(60));
     let tokens = match (&config.inbound_auth, &config.oidc) {
         (config::InboundAuth::Jwt, Some(oidc)) => Some(Arc::new(identity::TokenVerifier::new(oidc.clone()))),
         _ => None,
     };
-    Arc::new(AppState { config, registry, backend, limiter: Arc::new(limiter), audit, tokens })
+    Arc::new(AppState { config, registry, backend, limiter, idempotency, audit, tokens })
 }
 
 /// Names of the tools this deployment lists, in order.

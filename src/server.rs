@@ -19,8 +19,8 @@ use crate::audit::AuditSink;
 use crate::backend::GraphqlBackend;
 use crate::caller::Caller;
 use crate::config::Config;
-use crate::ratelimit::RateLimiter;
 use crate::registry::Registry;
+use crate::state::{IdempotencyStore, RateLimiter};
 use crate::{dispatch, prompts, resources};
 
 /// Protocol versions served: 2026-07-28 (stateless) first, then the handshake era.
@@ -62,6 +62,8 @@ pub struct AppState {
     pub registry: Registry,
     pub backend: Arc<dyn GraphqlBackend>,
     pub limiter: Arc<dyn RateLimiter>,
+    /// Mutation idempotency records (shared across instances in DynamoDB).
+    pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditSink>,
     /// `serve` with INBOUND_AUTH=jwt: checks callers' bearer tokens.
     pub tokens: Option<Arc<crate::identity::TokenVerifier>>,

@@ -32,7 +32,7 @@ use serde_json::Value;
 use crate::backend::{self, GraphqlBackend, Operation};
 use crate::caller::Caller;
 use crate::error::{ToolError, truncate_for_message};
-use crate::ratelimit::RateLimiter;
+use crate::state::{RateDecision, RateLimiter};
 
 /// Every tool this server knows, in the order they are listed.
 pub const ALL_TOOL_NAMES: [&str; 9] = [
@@ -82,13 +82,16 @@ impl ToolContext {
         self
     }
 
-    fn charge(&self) -> Result<(), ToolError> {
+    async fn charge(&self) -> Result<(), ToolError> {
         let Some((limiter, tool)) = &self.rate_limit else { return Ok(()) };
         if self.charged.swap(true, Ordering::Relaxed) {
             return Ok(());
         }
         let principal = self.caller.principal.as_deref().unwrap_or("anonymous");
-        limiter.check(principal, tool).map_err(|retry_after| ToolError::RateLimited { tool, retry_after })
+        match limiter.check(principal, tool).await? {
+            RateDecision::Allowed => Ok(()),
+            RateDecision::Limited { retry_after } => Err(ToolError::RateLimited { tool, retry_after }),
+        }
     }
 
     /// Send one operation; the time spent is added to the call's `backend_ms`.
@@ -97,7 +100,7 @@ impl ToolContext {
         operation: &Operation,
         variables: &V,
     ) -> Result<D, ToolError> {
-        self.charge()?;
+        self.charge().await?;
         let started = Instant::now();
         let result = backend::call(self.backend.as_ref(), operation, variables).await;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);

@@ -1,17 +1,16 @@
-//! Per-caller, per-tool call limits. This in-memory limiter holds per Lambda instance only; a
-//! shared table replaces it where limits must hold across instances.
+//! In-memory state for one process (a laptop, a single container, tests): a sliding-log rate
+//! limiter and an idempotency store. Neither holds across Lambda instances; DynamoDB does.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
+use super::{BoxFuture, Claim, IdempotencyStore, RateDecision, RateLimiter, StateError};
+
 /// Number of tracked (caller, tool) pairs above which idle ones are dropped.
 const SWEEP_AT: usize = 10_000;
-
-pub trait RateLimiter: Send + Sync {
-    /// Count one call; `Err(wait)` when the caller must wait before calling this tool again.
-    fn check(&self, principal: &str, tool: &str) -> Result<(), Duration>;
-}
 
 /// Sliding log: exact over the window, memory bounded by calls in the last window.
 pub struct LocalRateLimiter {
@@ -62,8 +61,63 @@ impl LocalRateLimiter {
 }
 
 impl RateLimiter for LocalRateLimiter {
-    fn check(&self, principal: &str, tool: &str) -> Result<(), Duration> {
-        self.check_at(principal, tool, Instant::now())
+    fn check<'a>(&'a self, principal: &'a str, tool: &'a str) -> BoxFuture<'a, Result<RateDecision, StateError>> {
+        let decision = match self.check_at(principal, tool, Instant::now()) {
+            Ok(()) => RateDecision::Allowed,
+            Err(retry_after) => RateDecision::Limited { retry_after },
+        };
+        Box::pin(async move { Ok(decision) })
+    }
+}
+
+/// Idempotency records of this process, forgotten after the retention window.
+pub struct MemoryIdempotency {
+    retention: Duration,
+    records: Mutex<HashMap<String, Record>>,
+}
+
+enum Record {
+    Pending { lease_until: Instant },
+    Done { result: Value, expires: Instant },
+}
+
+impl MemoryIdempotency {
+    pub fn new(retention: Duration) -> MemoryIdempotency {
+        MemoryIdempotency { retention, records: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl IdempotencyStore for MemoryIdempotency {
+    fn begin<'a>(&'a self, key: &'a str, lease: Duration) -> BoxFuture<'a, Result<Claim, StateError>> {
+        let now = Instant::now();
+        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        records.retain(|_, r| match r {
+            Record::Pending { lease_until } => *lease_until > now,
+            Record::Done { expires, .. } => *expires > now,
+        });
+        let claim = match records.get(key) {
+            Some(Record::Done { result, .. }) => Claim::Done(result.clone()),
+            Some(Record::Pending { .. }) => Claim::InFlight,
+            None => {
+                records.insert(key.to_owned(), Record::Pending { lease_until: now + lease });
+                Claim::Fresh
+            }
+        };
+        Box::pin(async move { Ok(claim) })
+    }
+
+    fn complete<'a>(&'a self, key: &'a str, result: &'a Value) -> BoxFuture<'a, Result<(), StateError>> {
+        let record = Record::Done { result: result.clone(), expires: Instant::now() + self.retention };
+        self.records.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), record);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn abandon<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
+        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        if matches!(records.get(key), Some(Record::Pending { .. })) {
+            records.remove(key);
+        }
+        Box::pin(async { Ok(()) })
     }
 }
 
@@ -96,6 +150,21 @@ mod tests {
         }
         assert!(l.check_at("late", "ai_search", t0 + Duration::from_secs(61)).is_ok());
         assert_eq!(l.calls.lock().map(|c| c.log.len()).unwrap_or_default(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_identical_call_is_fresh_once_then_in_flight_then_done() {
+        let store = MemoryIdempotency::new(Duration::from_secs(60));
+        let lease = Duration::from_secs(30);
+        assert_eq!(store.begin("k", lease).await.unwrap(), Claim::Fresh);
+        assert_eq!(store.begin("k", lease).await.unwrap(), Claim::InFlight);
+        store.complete("k", &serde_json::json!({"id": 1})).await.unwrap();
+        assert_eq!(store.begin("k", lease).await.unwrap(), Claim::Done(serde_json::json!({"id": 1})));
+        assert_eq!(store.begin("other", lease).await.unwrap(), Claim::Fresh);
+        store.abandon("other").await.unwrap();
+        assert_eq!(store.begin("other", lease).await.unwrap(), Claim::Fresh, "a failed call blocks no retry");
+        assert_eq!(store.begin("expired-lease", Duration::ZERO).await.unwrap(), Claim::Fresh);
+        assert_eq!(store.begin("expired-lease", lease).await.unwrap(), Claim::Fresh, "a dead caller's lease ends");
     }
 
     #[test]
