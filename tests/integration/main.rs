@@ -7,6 +7,7 @@ mod common;
 mod stub;
 
 mod appsync;
+mod deploy;
 mod lambda_events;
 mod logs;
 mod platform;
