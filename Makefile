@@ -1,24 +1,39 @@
-# b2b-mcp: build, test and run the MCP server.
+# b2b-mcp: build, test, run and deploy the MCP server.
 # `make run` serves the local stage on http://127.0.0.1:3000/mcp; `make test` is what CI runs.
 
 CARGO ?= cargo
 BIND ?= 127.0.0.1:3000
 BIN := b2b-mcp
+# Where the tools live (see `tools` below); the tests find them through these exports.
+VENV ?= .tools/venv
+NODE_TOOLS ?= .tools/node
+export B2B_TOOLS_VENV := $(abspath $(VENV))
+export B2B_TOOLS_NODE := $(abspath $(NODE_TOOLS))
 
-.PHONY: help build release test lint fmt run stdio tools smoke conformance inspector clean
+.PHONY: help build build-debug release test lint fmt run stdio tools smoke conformance inspector \
+	watch invoke deploy logs clean
 
 help:
 	@echo "make run          the local platform and the MCP server against it (mutations on)"
 	@echo "make stdio        run the stdio transport (for desktop clients)"
-	@echo "make test         format check, clippy, all tests (installs the test tools into .tools/ first)"
-	@echo "make build        debug build;  make release: optimised build"
+	@echo "make test         format check, clippy, cfn-lint, sam validate, all tests (installs the tools into .tools/ first)"
+	@echo "make lint         the format check, clippy, cfn-lint and sam validate --lint alone"
+	@echo "make build        the Lambda artifact: arm64 release build, zipped (cargo lambda build)"
+	@echo "make build-debug  debug build;  make release: optimised build for this machine"
+	@echo "make watch        the Lambda runtime emulator on 127.0.0.1:$(LAMBDA_PORT) (sample data, stage local)"
+	@echo "make invoke EVENT=apigw-v2-tools-call"
+	@echo "                  send events/EVENT.json to the function make watch runs"
+	@echo "make deploy STAGE=dev|staging|prod"
+	@echo "                  sam build, then sam deploy --config-env STAGE (samconfig.toml; AWS credentials needed)"
+	@echo "make logs STAGE=dev|staging|prod"
+	@echo "                  follow the stage's function logs (sam logs --tail)"
 	@echo "make smoke URL=https://.../mcp TOKEN=... [MUTATIONS=1] [MODE=auto|legacy|2026-07-28]"
 	@echo "                  the release gate against a deployed stage (read-only unless MUTATIONS=1)"
 	@echo "make conformance URL=http://127.0.0.1:3000/mcp"
 	@echo "                  the official MCP conformance suite, both protocol eras"
 	@echo "make inspector    open MCP Inspector on the server make run started"
 
-build:
+build-debug:
 	$(CARGO) build --locked --bin $(BIN)
 
 release:
@@ -27,17 +42,19 @@ release:
 fmt:
 	$(CARGO) fmt --all
 
-lint:
+# cfn-lint and `sam validate --lint` run offline: they only need a region and some credentials.
+SAM_OFFLINE := AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= \
+	AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 SAM_CLI_TELEMETRY=0
+lint: $(VENV)/.installed
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM_OFFLINE) $(VENV)/bin/sam validate --lint --template template.yaml
 
 # Tools the tests drive as real peers, installed into ignored directories (CI points them outside
-# the clone so a rerun reuses them). Python: moto, botocore (SigV4), the official MCP Python SDK and
-# cargo-lambda. Node: Node 22, the MCP conformance suite and the TypeScript SDK 1.x, from a lockfile.
-VENV ?= .tools/venv
-NODE_TOOLS ?= .tools/node
-export B2B_TOOLS_VENV := $(abspath $(VENV))
-export B2B_TOOLS_NODE := $(abspath $(NODE_TOOLS))
+# the clone so a rerun reuses them). Python: moto, botocore (SigV4), the official MCP Python SDK,
+# cargo-lambda, the SAM CLI and cfn-lint. Node: Node 22, the MCP conformance suite and the
+# TypeScript SDK 1.x, from a lockfile.
 tools: $(VENV)/.installed $(NODE_TOOLS)/.installed
 $(VENV)/.installed: tests/clients/requirements.txt
 	python3 -m venv $(VENV)
@@ -82,8 +99,54 @@ test: lint tools
 run:
 	./scripts/run-local.sh
 
-stdio: build
+stdio: build-debug
 	@STAGE=local ALLOW_MUTATIONS=true $(CARGO) run --quiet --locked --bin $(BIN) -- stdio
+
+# The Lambda artifact and its deployment. cargo-lambda (with its zig) and the SAM CLI come from the
+# venv, first on PATH; `sam build` runs cargo-lambda itself (BuildMethod rust-cargolambda).
+LAMBDA_TARGET := aarch64-unknown-linux-gnu
+LAMBDA_PORT ?= 9000
+EVENT ?= apigw-v2-tools-call
+STAGES := dev staging prod
+STAGE ?=
+VENV_PATH = PATH="$(abspath $(VENV))/bin:$$PATH"
+SAM = $(VENV_PATH) SAM_CLI_TELEMETRY=0 $(abspath $(VENV))/bin/sam
+check_stage = @case " $(STAGES) " in *" $(STAGE) "*) ;; \
+	*) echo "usage: make $@ STAGE=dev|staging|prod (got '$(STAGE)')" >&2; exit 2;; esac
+
+add_lambda_target = @rustup target list --installed | grep -qx $(LAMBDA_TARGET) || rustup target add $(LAMBDA_TARGET)
+
+build: $(VENV)/.installed
+	$(add_lambda_target)
+	$(VENV_PATH) $(CARGO) lambda build --release --arm64 --locked --bin $(BIN) --output-format zip
+	@target=$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'); \
+	zip="$$target/lambda/$(BIN)/bootstrap.zip"; \
+	echo "Lambda zip: $$zip ($$(stat -c %s "$$zip") bytes)"
+
+# The function under cargo-lambda's Runtime API emulator, rebuilt on change, with the built-in
+# sample data; `make invoke` sends it an API Gateway event, or POST to
+# http://127.0.0.1:$(LAMBDA_PORT)/lambda-url/$(BIN)/mcp (a function-URL event).
+watch: $(VENV)/.installed
+	$(VENV_PATH) $(CARGO) lambda watch -A 127.0.0.1 -P $(LAMBDA_PORT) --locked --bin $(BIN) \
+		--env-var STAGE=local --env-var SAMPLE_DATA=true --env-var ALLOW_MUTATIONS=true
+
+invoke: $(VENV)/.installed
+	@test -f events/$(EVENT).json || { echo "no events/$(EVENT).json; one of: $$(ls events | sed 's/\.json$$//' | tr '\n' ' ')" >&2; exit 2; }
+	$(VENV_PATH) $(CARGO) lambda invoke $(BIN) -A 127.0.0.1 -P $(LAMBDA_PORT) --data-file events/$(EVENT).json
+
+# samconfig.toml holds each stage's stack and parameters; deploying its EXAMPLE placeholders would
+# create a stage that cannot reach the platform, so that is refused.
+deploy: $(VENV)/.installed
+	$(check_stage)
+	@$(VENV)/bin/python -c 'import sys, tomllib; p = tomllib.load(open("samconfig.toml", "rb"))[sys.argv[1]]["deploy"]["parameters"]["parameter_overrides"]; sys.exit("samconfig.toml: replace the EXAMPLE placeholders in [%s.deploy.parameters] first" % sys.argv[1] if "EXAMPLE" in p else 0)' $(STAGE)
+	$(add_lambda_target)
+	$(SAM) build
+	$(SAM) deploy --config-env $(STAGE)
+
+logs: $(VENV)/.installed
+	$(check_stage)
+	$(SAM) logs --stack-name $(BIN)-$(STAGE) --name McpFunction --tail
 
 clean:
 	$(CARGO) clean
+	rm -rf .aws-sam

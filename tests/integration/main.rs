@@ -8,6 +8,7 @@ mod stub;
 
 mod appsync;
 mod auth;
+mod deploy;
 mod lambda_events;
 mod logs;
 mod platform;

@@ -1,0 +1,303 @@
+//! The deployment as each stage gets it: `template.yaml` rendered with `samconfig.toml`'s
+//! parameters for dev, staging and prod (`deploy/cfn.rs` resolves the intrinsics), and checked for
+//! what cfn-lint and `sam validate` cannot see: the values inside the function, its role and its
+//! routes. The function's environment is also fed to the server's own configuration parser.
+//! PyYAML and tomllib come from the tools venv (`make tools`).
+
+mod cfn;
+
+use std::collections::{BTreeMap, HashMap};
+use std::process::Command;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use b2b_mcp::{Config, Mode};
+use serde_json::{Value, json};
+
+use self::cfn::{ACCOUNT, REGION, Stack, scalar};
+use crate::stub::venv_bin;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const STAGES: [&str; 3] = ["dev", "staging", "prod"];
+const QUERY_FIELDS: [&str; 7] = [
+    "searchCompanies",
+    "getCompany",
+    "getCompaniesBatch",
+    "aiSearch",
+    "listCollections",
+    "getCollectionItems",
+    "industries",
+];
+const MUTATION_FIELDS: [&str; 3] = ["createCollection", "addToCollection", "requestEmailDiscovery"];
+const SECRET: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:b2b-mcp/appsync-AbCdEf";
+const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:b2b-mcp-alarms";
+
+fn python_json(code: &str, file: &str) -> Value {
+    let output = Command::new(venv_bin("python")).args(["-c", code, file]).current_dir(ROOT).output().expect("python");
+    assert!(output.status.success(), "reading {file}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON from python")
+}
+
+static TEMPLATE: LazyLock<Value> = LazyLock::new(|| {
+    python_json("import json,sys,yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)", "template.yaml")
+});
+static SAMCONFIG: LazyLock<Value> = LazyLock::new(|| {
+    python_json(
+        "import json,sys,tomllib; json.dump(tomllib.load(open(sys.argv[1], 'rb')), sys.stdout)",
+        "samconfig.toml",
+    )
+});
+
+/// The stage's `parameter_overrides` ("Key=Value Key=Value"), as `sam deploy --config-env` passes them.
+fn samconfig_overrides(stage: &str) -> HashMap<String, String> {
+    let text = SAMCONFIG[stage]["deploy"]["parameters"]["parameter_overrides"].as_str().expect("parameter_overrides");
+    text.split_whitespace()
+        .map(|pair| pair.split_once('=').unwrap_or_else(|| panic!("{stage}: {pair} is not Key=Value")))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// The stack `make deploy STAGE=<stage>` creates, with `extra` parameters on top.
+fn deployed(stage: &str, extra: &[(&str, &str)]) -> Stack {
+    let mut overrides = samconfig_overrides(stage);
+    overrides.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    Stack::new(&TEMPLATE, &overrides)
+}
+
+fn function(stack: &Stack) -> Value {
+    stack.resource("McpFunction")["Properties"].clone()
+}
+
+fn environment(stack: &Stack) -> HashMap<String, String> {
+    let vars = function(stack)["Environment"]["Variables"].clone();
+    vars.as_object().expect("Environment.Variables").iter().map(|(k, v)| (k.clone(), scalar(v))).collect()
+}
+
+fn statements(stack: &Stack) -> Vec<Value> {
+    let policies = function(stack)["Policies"].as_array().expect("Policies").clone();
+    policies.iter().flat_map(|p| p["Statement"].as_array().cloned().expect("inline statements")).collect()
+}
+
+fn as_list(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items.iter().map(scalar).collect(),
+        other => vec![scalar(other)],
+    }
+}
+
+/// Resources of the statements that grant `action`.
+fn resources_for(stack: &Stack, action: &str) -> Vec<String> {
+    let grants = |s: &&Value| as_list(&s["Action"]).iter().any(|a| a == action);
+    statements(stack).iter().filter(grants).flat_map(|s| as_list(&s["Resource"])).collect()
+}
+
+fn field_arn(stage: &str, type_name: &str, field: &str) -> String {
+    let api = &samconfig_overrides(stage)["AppsyncApiId"];
+    format!("arn:aws:appsync:{REGION}:{ACCOUNT}:apis/{api}/types/{type_name}/fields/{field}")
+}
+
+#[test]
+fn samconfig_deploys_each_stage_as_its_own_stack() {
+    for stage in STAGES {
+        let deploy = &SAMCONFIG[stage]["deploy"]["parameters"];
+        assert_eq!(deploy["stack_name"], format!("b2b-mcp-{stage}"));
+        assert_eq!(deploy["capabilities"], "CAPABILITY_IAM");
+        assert_eq!(deploy["resolve_s3"], true);
+        assert_eq!(samconfig_overrides(stage)["Stage"], stage);
+        assert_eq!(deploy["confirm_changeset"], stage == "prod", "{stage}: only prod asks before changing");
+    }
+}
+
+#[test]
+fn each_stage_renders_an_environment_the_server_accepts() {
+    for stage in STAGES {
+        for secret in ["", SECRET] {
+            let stack = deployed(stage, &[("AppsyncSecretArn", secret)]);
+            let env = environment(&stack);
+            assert_eq!(env["STAGE"], stage);
+            assert_eq!(env["ALLOW_MUTATIONS"], if stage == "prod" { "false" } else { "true" }, "{stage}");
+            let timeout_ms = scalar(&function(&stack)["Timeout"]).parse::<u64>().expect("Timeout") * 1000;
+            let deadline_ms = env["REQUEST_DEADLINE_MS"].parse::<u64>().expect("REQUEST_DEADLINE_MS");
+            assert!(
+                deadline_ms < timeout_ms,
+                "{stage}: deadline {deadline_ms} ms is not below the {timeout_ms} ms timeout"
+            );
+
+            let config = Config::from_lookup(Mode::Lambda, |k| env.get(k).cloned())
+                .unwrap_or_else(|e| panic!("{stage}: the server refuses the rendered environment: {e}"));
+            assert_eq!((config.stage.as_str(), config.allow_mutations), (stage, stage != "prod"));
+            assert_eq!(config.request_deadline, Duration::from_millis(deadline_ms));
+            let appsync = config.appsync.unwrap_or_else(|| panic!("{stage}: no AppSync backend configured"));
+            assert_eq!(appsync.secret_arn.as_deref(), Some(secret).filter(|s| !s.is_empty()), "{stage}");
+        }
+    }
+}
+
+#[test]
+fn the_role_writes_only_where_the_stage_allows_mutations() {
+    for stage in STAGES {
+        let stack = deployed(stage, &[]);
+        let appsync = resources_for(&stack, "appsync:GraphQL");
+        for field in QUERY_FIELDS {
+            assert!(appsync.contains(&field_arn(stage, "Query", field)), "{stage}: Query.{field} not granted");
+        }
+        let mutations: Vec<&String> = appsync.iter().filter(|arn| arn.contains("/types/Mutation/")).collect();
+        if stage == "prod" {
+            assert!(mutations.is_empty(), "prod allows no mutations but its role may call {mutations:?}");
+        } else {
+            let expected: Vec<String> = MUTATION_FIELDS.iter().map(|f| field_arn(stage, "Mutation", f)).collect();
+            assert_eq!(mutations, expected.iter().collect::<Vec<_>>(), "{stage}");
+        }
+        assert_eq!(appsync.len(), QUERY_FIELDS.len() + mutations.len(), "{stage}: unexpected grants {appsync:?}");
+    }
+}
+
+#[test]
+fn the_role_names_every_resource_and_reads_only_the_given_secret() {
+    for stage in STAGES {
+        for secret in ["", SECRET] {
+            let stack = deployed(stage, &[("AppsyncSecretArn", secret)]);
+            for statement in statements(&stack) {
+                let resources = as_list(&statement["Resource"]);
+                assert!(!resources.is_empty(), "{stage}: statement without resources: {statement}");
+                assert!(!resources.iter().any(|r| r.contains('*')), "{stage}: wildcard resource in {statement}");
+                assert_eq!(statement["Effect"], "Allow");
+            }
+            let secrets = resources_for(&stack, "secretsmanager:GetSecretValue");
+            let expected: Vec<String> = Some(secret).filter(|s| !s.is_empty()).map(str::to_owned).into_iter().collect();
+            assert_eq!(secrets, expected, "{stage}: AppsyncSecretArn={secret:?}");
+        }
+    }
+}
+
+#[test]
+fn routes_authenticate_llm_clients_by_jwt_and_integrations_by_iam() {
+    for stage in STAGES {
+        let stack = deployed(stage, &[]);
+        let overrides = samconfig_overrides(stage);
+        let api = stack.resource("HttpApi");
+        assert_eq!(api["Type"], "AWS::Serverless::HttpApi");
+        let props = &api["Properties"];
+        assert!(props.get("CorsConfiguration").is_none(), "{stage}: CORS must stay off");
+        assert_eq!(props["StageName"], stage);
+        assert_eq!(props["Auth"]["EnableIamAuthorizer"], true);
+        let rate = scalar(&props["DefaultRouteSettings"]["ThrottlingRateLimit"]).parse::<f64>().expect("rate");
+        let burst = scalar(&props["DefaultRouteSettings"]["ThrottlingBurstLimit"]).parse::<f64>().expect("burst");
+        assert!(rate > 0.0 && burst >= rate, "{stage}: throttling {rate}/s burst {burst}");
+
+        let routes: BTreeMap<String, String> = function(&stack)["Events"]
+            .as_object()
+            .expect("Events")
+            .values()
+            .map(|event| {
+                assert_eq!(event["Type"], "HttpApi");
+                assert_eq!(event["Properties"]["ApiId"], "httpapi", "{stage}: every route on this stack's API");
+                let p = &event["Properties"];
+                (format!("{} {}", scalar(&p["Method"]), scalar(&p["Path"])), scalar(&p["Auth"]["Authorizer"]))
+            })
+            .collect();
+        let jwt = routes.get("POST /mcp").unwrap_or_else(|| panic!("{stage}: no POST /mcp route in {routes:?}"));
+        let authorizer = &props["Auth"]["Authorizers"][jwt.as_str()];
+        assert_eq!(authorizer["JwtConfiguration"]["issuer"], overrides["OidcIssuer"].as_str(), "{stage}");
+        assert_eq!(authorizer["JwtConfiguration"]["audience"], json!([overrides["OidcAudience"]]), "{stage}");
+        assert_eq!(authorizer["IdentitySource"], "$request.header.Authorization");
+        assert_eq!(props["Auth"]["DefaultAuthorizer"], jwt.as_str(), "{stage}: routes default to the JWT authorizer");
+        let expected: BTreeMap<String, String> = [
+            ("POST /mcp", jwt.as_str()),
+            ("POST /internal/mcp", "AWS_IAM"),
+            ("GET /.well-known/oauth-protected-resource", "NONE"),
+            ("GET /.well-known/oauth-protected-resource/mcp", "NONE"),
+        ]
+        .into_iter()
+        .map(|(route, auth)| (route.to_owned(), auth.to_owned()))
+        .collect();
+        assert_eq!(routes, expected, "{stage}");
+    }
+}
+
+#[test]
+fn logs_are_json_at_info_or_below_and_kept_as_the_stage_says() {
+    for stage in STAGES {
+        let stack = deployed(stage, &[]);
+        let function = function(&stack);
+        let logging = &function["LoggingConfig"];
+        assert_eq!(logging["LogFormat"], "JSON");
+        let level = scalar(&logging["ApplicationLogLevel"]);
+        assert!(["DEBUG", "INFO"].contains(&level.as_str()), "{stage}: {level} would drop the INFO audit records");
+        // The server's own filter (LOG_LEVEL) lets through exactly what Lambda keeps.
+        let filter = tracing_subscriber::EnvFilter::try_new(&environment(&stack)["LOG_LEVEL"]).expect("LOG_LEVEL");
+        let server_level = filter.max_level_hint().map(|l| l.to_string()).unwrap_or_default();
+        assert!(server_level.eq_ignore_ascii_case(&level), "{stage}: LOG_LEVEL {server_level} vs Lambda {level}");
+
+        let group = stack.resource("LogGroup");
+        let name = scalar(&group["Properties"]["LogGroupName"]);
+        assert_eq!(name, format!("/aws/lambda/{}", scalar(&function["FunctionName"])));
+        assert_eq!(scalar(&logging["LogGroup"]), name, "{stage}: the function logs into the managed group");
+        let retention = scalar(&group["Properties"]["RetentionInDays"]);
+        assert_eq!(retention, scalar(&stack.mapping("StageConfig", stage, "LogRetentionDays")), "{stage}");
+        assert_eq!(group["DeletionPolicy"], "Retain", "{stage}: audit records outlive the stack");
+    }
+}
+
+#[test]
+fn alarms_watch_the_metrics_the_server_emits() {
+    for stage in STAGES {
+        for topic in ["", TOPIC] {
+            let stack = deployed(stage, &[("AlarmTopicArn", topic)]);
+            let namespace = environment(&stack)["METRICS_NAMESPACE"].clone();
+            let rate = stack.resource("ToolErrorRateAlarm")["Properties"].clone();
+            let metric = |id: &str| -> Value {
+                let found = rate["Metrics"].as_array().expect("Metrics").iter().find(|m| m["Id"] == id).cloned();
+                found.unwrap_or_else(|| panic!("{stage}: no metric {id}"))
+            };
+            for (id, name) in [("errors", "tool_errors"), ("calls", "tool_calls")] {
+                let stat = &metric(id)["MetricStat"];
+                assert_eq!(stat["Metric"]["Namespace"], namespace.as_str(), "{stage}: EMF namespace");
+                assert_eq!(stat["Metric"]["MetricName"], name);
+                assert_eq!(stat["Metric"]["Dimensions"], json!([{"Name": "stage", "Value": stage}]));
+                assert_eq!((stat["Stat"].as_str(), scalar(&stat["Period"])), (Some("Sum"), "300".to_owned()));
+            }
+            assert_eq!(metric("error_rate")["Expression"], "errors / calls");
+            assert_eq!(scalar(&rate["Threshold"]), "0.05");
+            assert_eq!(rate["TreatMissingData"], "notBreaching");
+
+            let throttles = stack.resource("ThrottlesAlarm")["Properties"].clone();
+            let function_name = scalar(&function(&stack)["FunctionName"]);
+            assert_eq!(throttles["Dimensions"], json!([{"Name": "FunctionName", "Value": function_name}]));
+            assert_eq!(
+                (throttles["Namespace"].as_str(), throttles["MetricName"].as_str()),
+                (Some("AWS/Lambda"), Some("Throttles"))
+            );
+
+            let actions = if topic.is_empty() { None } else { Some(json!([topic])) };
+            for id in stack.ids_of_type("AWS::CloudWatch::Alarm") {
+                let props = stack.resource(&id)["Properties"].clone();
+                assert_eq!(props.get("AlarmActions").cloned(), actions, "{stage} {id}: AlarmTopicArn={topic:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn reserved_concurrency_is_set_only_when_asked_for() {
+    assert!(function(&deployed("prod", &[])).get("ReservedConcurrentExecutions").is_none());
+    let reserved =
+        function(&deployed("prod", &[("ReservedConcurrency", "50")]))["ReservedConcurrentExecutions"].clone();
+    assert_eq!(scalar(&reserved), "50");
+}
+
+#[test]
+fn outputs_give_each_stage_its_urls() {
+    for stage in STAGES {
+        let stack = deployed(stage, &[]);
+        let base = format!("https://httpapi.execute-api.{REGION}.amazonaws.com/{stage}");
+        assert_eq!(stack.output("McpUrl"), format!("{base}/mcp"));
+        assert_eq!(stack.output("InternalMcpUrl"), format!("{base}/internal/mcp"));
+        assert_eq!(
+            stack.output("ProtectedResourceMetadataUrl"),
+            format!("{base}/.well-known/oauth-protected-resource/mcp")
+        );
+        assert_eq!(stack.output("FunctionName"), format!("b2b-mcp-{stage}"));
+        assert_eq!(stack.output("LogGroupName"), format!("/aws/lambda/b2b-mcp-{stage}"));
+    }
+}
