@@ -179,7 +179,7 @@ fn routes_authenticate_llm_clients_by_jwt_and_integrations_by_iam() {
         assert_eq!(api["Type"], "AWS::Serverless::HttpApi");
         let props = &api["Properties"];
         assert!(props.get("CorsConfiguration").is_none(), "{stage}: CORS must stay off");
-        assert_eq!(props["StageName"], stage);
+        assert_eq!(props["StageName"], "$default", "the well-known metadata URI must sit at the host root");
         assert_eq!(props["Auth"]["EnableIamAuthorizer"], true);
         let rate = scalar(&props["DefaultRouteSettings"]["ThrottlingRateLimit"]).parse::<f64>().expect("rate");
         let burst = scalar(&props["DefaultRouteSettings"]["ThrottlingBurstLimit"]).parse::<f64>().expect("burst");
@@ -204,6 +204,7 @@ fn routes_authenticate_llm_clients_by_jwt_and_integrations_by_iam() {
         assert_eq!(props["Auth"]["DefaultAuthorizer"], jwt.as_str(), "{stage}: routes default to the JWT authorizer");
         let expected: BTreeMap<String, String> = [
             ("POST /mcp", jwt.as_str()),
+            ("GET /mcp", jwt.as_str()),
             ("POST /internal/mcp", "AWS_IAM"),
             ("GET /.well-known/oauth-protected-resource", "NONE"),
             ("GET /.well-known/oauth-protected-resource/mcp", "NONE"),
@@ -257,7 +258,7 @@ fn alarms_watch_the_metrics_the_server_emits() {
                 assert_eq!(stat["Metric"]["Dimensions"], json!([{"Name": "stage", "Value": stage}]));
                 assert_eq!((stat["Stat"].as_str(), scalar(&stat["Period"])), (Some("Sum"), "300".to_owned()));
             }
-            assert_eq!(metric("error_rate")["Expression"], "errors / calls");
+            assert_eq!(metric("error_rate")["Expression"], "IF(calls >= 20, errors / calls, 0)");
             assert_eq!(scalar(&rate["Threshold"]), "0.05");
             assert_eq!(rate["TreatMissingData"], "notBreaching");
 
@@ -290,7 +291,8 @@ fn reserved_concurrency_is_set_only_when_asked_for() {
 fn outputs_give_each_stage_its_urls() {
     for stage in STAGES {
         let stack = deployed(stage, &[]);
-        let base = format!("https://httpapi.execute-api.{REGION}.amazonaws.com/{stage}");
+        // $default stage: no stage in the path, so the well-known metadata sits at the host root.
+        let base = format!("https://httpapi.execute-api.{REGION}.amazonaws.com");
         assert_eq!(stack.output("McpUrl"), format!("{base}/mcp"));
         assert_eq!(stack.output("InternalMcpUrl"), format!("{base}/internal/mcp"));
         assert_eq!(
