@@ -41,6 +41,9 @@ pub struct AuditRecord {
     pub unknown_arg_count: usize,
     /// Values of the arguments the tool marks safe to log.
     pub args: Map<String, Value>,
+    /// A mutation answered with an earlier identical call's result; nothing was sent.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
     /// For invalid input: which argument was wrong (its name, not its value).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid_field: Option<&'static str>,
@@ -66,6 +69,7 @@ impl AuditRecord {
             arg_names: Vec::new(),
             unknown_arg_count: 0,
             args: Map::new(),
+            replayed: false,
             invalid_field: None,
         }
     }

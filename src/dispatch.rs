@@ -52,8 +52,11 @@ pub async fn run_tool(
             Err(ToolError::MissingScope(state.config.write_scope.clone())),
         ));
     }
-    let ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations)
+    let mut ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations)
         .with_rate_limit(state.limiter.clone(), entry.name);
+    if entry.kind == ToolKind::Mutation {
+        ctx = ctx.with_idempotency(state.idempotency.clone(), entry.name, state.config.idempotency_lease);
+    }
     // A slow platform gets a clear answer at the deadline, not a killed invocation; a panic in
     // a tool is answered like any other internal fault, so the request never hangs unaudited.
     let guarded = AssertUnwindSafe(entry.invoke(&ctx, arguments)).catch_unwind();
@@ -65,6 +68,8 @@ pub async fn run_tool(
         }
         Err(_) => Err(ToolError::Backend(BackendError::Timeout(deadline))),
     };
+    let mut record = record;
+    record.replayed = ctx.replayed();
     Ok(audited(state, record, started, ctx.backend_ms(), result))
 }
 

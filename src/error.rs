@@ -20,6 +20,8 @@ pub enum Outcome {
     BackendError,
     RateLimited,
     Denied,
+    /// An identical mutation was still running (idempotency).
+    InProgress,
     InternalError,
 }
 
@@ -39,6 +41,10 @@ pub enum ToolError {
         "this tool changes data and needs a token with the `{0}` scope, which this token lacks; reconnect granting `{0}`"
     )]
     MissingScope(String),
+    #[error(
+        "an identical {0} call is still running; wait a few seconds, then check with a read tool (such as list_collections) before retrying"
+    )]
+    InProgress(&'static str),
     #[error("tool {0} is disabled in this deployment")]
     ToolDisabled(String),
     #[error("this tool needs an authenticated caller; call it through an authenticated route")]
@@ -69,6 +75,7 @@ impl ToolError {
             | ToolError::ToolDisabled(_)
             | ToolError::NoPrincipal => Outcome::Denied,
             ToolError::RateLimited { .. } => Outcome::RateLimited,
+            ToolError::InProgress(_) => Outcome::InProgress,
             ToolError::Backend(_) | ToolError::State(_) => Outcome::BackendError,
             ToolError::Internal(_) => Outcome::InternalError,
         }

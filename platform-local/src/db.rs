@@ -5,7 +5,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::generate;
 
@@ -59,7 +60,7 @@ pub struct Filter {
     pub employees_max: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CollectionRow {
     pub id: String,
     pub owner_id: String,
@@ -69,14 +70,14 @@ pub struct CollectionRow {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AddResult {
     pub added: Vec<String>,
     pub already_present: Vec<String>,
     pub not_found: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DiscoveryRow {
     pub id: String,
     pub company_id: String,
@@ -137,7 +138,9 @@ impl Db {
         let conn = Connection::open(path)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS mutation_keys (owner_id TEXT NOT NULL, key TEXT NOT NULL,
+               result TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (owner_id, key));",
         )?;
         let existing: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'dataset'", [], |r| r.get(0)).optional()?;
@@ -375,13 +378,53 @@ impl Db {
         Ok(Some(page(rows, limit)))
     }
 
+    /// Apply a mutation at most once per `(owner, key)`: a repeat with the same idempotency key
+    /// gets the first result and changes nothing (what a real platform offers as a client token).
+    /// Without a key it simply runs. Check, apply and record happen under one lock.
+    fn once<T: Serialize + DeserializeOwned>(
+        &self,
+        owner: &str,
+        key: Option<&str>,
+        apply: impl FnOnce(&mut Connection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut conn = self.lock();
+        let Some(key) = key else { return apply(&mut conn) };
+        let earlier: Option<String> = conn
+            .query_row("SELECT result FROM mutation_keys WHERE owner_id = ?1 AND key = ?2", [owner, key], |r| r.get(0))
+            .optional()?;
+        if let Some(result) = earlier.and_then(|text| serde_json::from_str(&text).ok()) {
+            return Ok(result);
+        }
+        let result = apply(&mut conn)?;
+        let text = serde_json::to_string(&result).unwrap_or_default();
+        conn.execute(
+            "INSERT OR REPLACE INTO mutation_keys (owner_id, key, result, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![owner, key, text, now_rfc3339()],
+        )?;
+        Ok(result)
+    }
+
+    /// How many mutations were applied with an idempotency key (tests: a repeat applies nothing).
+    pub fn keyed_mutation_count(&self, owner: &str) -> Result<i64, DbError> {
+        Ok(self.lock().query_row("SELECT COUNT(*) FROM mutation_keys WHERE owner_id = ?1", [owner], |r| r.get(0))?)
+    }
+
     pub fn create_collection(
         &self,
         owner: &str,
         name: &str,
         description: Option<&str>,
+        key: Option<&str>,
     ) -> Result<CollectionRow, DbError> {
-        let conn = self.lock();
+        self.once(owner, key, |conn| Self::insert_collection(conn, owner, name, description))
+    }
+
+    fn insert_collection(
+        conn: &mut Connection,
+        owner: &str,
+        name: &str,
+        description: Option<&str>,
+    ) -> Result<CollectionRow, DbError> {
         let n: i64 = conn.query_row("SELECT COALESCE(MAX(rowid), 0) + 1 FROM collections", [], |r| r.get(0))?;
         let id = format!("col_{n:06}");
         let created_at = now_rfc3339();
@@ -405,9 +448,18 @@ impl Db {
         owner: &str,
         collection: &str,
         ids: &[String],
+        key: Option<&str>,
     ) -> Result<Option<AddResult>, DbError> {
-        let mut conn = self.lock();
-        if !Self::owns(&conn, owner, collection)? {
+        self.once(owner, key, |conn| Self::insert_items(conn, owner, collection, ids))
+    }
+
+    fn insert_items(
+        conn: &mut Connection,
+        owner: &str,
+        collection: &str,
+        ids: &[String],
+    ) -> Result<Option<AddResult>, DbError> {
+        if !Self::owns(conn, owner, collection)? {
             return Ok(None);
         }
         let tx = conn.transaction()?;
@@ -448,8 +500,18 @@ impl Db {
         company: &str,
         department: &str,
         max_contacts: i64,
+        key: Option<&str>,
     ) -> Result<DiscoveryRow, DbError> {
-        let conn = self.lock();
+        self.once(owner, key, |conn| Self::insert_discovery(conn, owner, company, department, max_contacts))
+    }
+
+    fn insert_discovery(
+        conn: &mut Connection,
+        owner: &str,
+        company: &str,
+        department: &str,
+        max_contacts: i64,
+    ) -> Result<DiscoveryRow, DbError> {
         let n: i64 = conn.query_row("SELECT COUNT(*) + 1 FROM email_discoveries", [], |r| r.get(0))?;
         let row = DiscoveryRow {
             id: format!("disc_{n:06}"),

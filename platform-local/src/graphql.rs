@@ -219,6 +219,7 @@ pub struct CreateCollectionInput {
     owner_id: ID,
     name: String,
     description: Option<String>,
+    idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -226,6 +227,7 @@ pub struct AddToCollectionInput {
     owner_id: ID,
     collection_id: ID,
     company_ids: Vec<ID>,
+    idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -234,6 +236,7 @@ pub struct EmailDiscoveryInput {
     company_id: ID,
     department: Department,
     max_contacts: i32,
+    idempotency_key: Option<String>,
 }
 
 impl From<CompanySearchFilter> for db::Filter {
@@ -374,8 +377,11 @@ impl Mutation {
             return Err(appsync_error("BadRequestException", "name must be 1 to 100 characters"));
         }
         let db = ctx.data::<Db>()?.clone();
-        let row =
-            blocking(move || db.create_collection(&input.owner_id, &input.name, input.description.as_deref())).await?;
+        let row = blocking(move || {
+            let key = input.idempotency_key.as_deref();
+            db.create_collection(&input.owner_id, &input.name, input.description.as_deref(), key)
+        })
+        .await?;
         Ok(row.into())
     }
 
@@ -389,7 +395,9 @@ impl Mutation {
         }
         let db = ctx.data::<Db>()?.clone();
         let ids: Vec<String> = input.company_ids.into_iter().map(|id| id.0).collect();
-        let result = blocking(move || db.add_to_collection(&input.owner_id, &input.collection_id, &ids)).await?;
+        let key = input.idempotency_key;
+        let result =
+            blocking(move || db.add_to_collection(&input.owner_id, &input.collection_id, &ids, key.as_deref())).await?;
         let ids = |v: Vec<String>| v.into_iter().map(ID).collect();
         Ok(result.map(|r| AddToCollectionResult {
             added: ids(r.added),
@@ -410,7 +418,8 @@ impl Mutation {
         let department = input.department;
         let name = format!("{department:?}").to_uppercase();
         let row = blocking(move || {
-            db.request_email_discovery(&input.owner_id, &input.company_id, &name, i64::from(input.max_contacts))
+            let key = input.idempotency_key.as_deref();
+            db.request_email_discovery(&input.owner_id, &input.company_id, &name, i64::from(input.max_contacts), key)
         })
         .await?;
         Ok(EmailDiscoveryRequest {

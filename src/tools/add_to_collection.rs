@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{InputVariables, ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::ADD_TO_COLLECTION;
 use crate::error::ToolError;
 
@@ -14,6 +14,9 @@ pub struct Params {
     pub collection_id: String,
     /// Platform company ids to add, 1 to 50 after duplicates are removed.
     pub company_ids: Vec<String>,
+    /// Optional key of your own for this change. A repeat of the same call (same arguments) within
+    /// 24 hours returns the first result and changes nothing; give a new key to do it again on purpose.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,9 +85,10 @@ impl ToolDef for AddToCollection {
         ctx.require_mutations()?;
         let collection_id = args::id("collection_id", &params.collection_id)?;
         let company_ids = args::id_list("company_ids", &params.company_ids, args::MAX_IDS_PER_CALL)?;
+        let key = args::idempotency_key("idempotency_key", params.idempotency_key.as_deref())?;
         let owner_id = ctx.owner()?;
-        let vars = InputVariables { input: Input { owner_id, collection_id: collection_id.clone(), company_ids } };
-        let data: Data = ctx.call(&ADD_TO_COLLECTION, &vars).await?;
+        let input = Input { owner_id, collection_id: collection_id.clone(), company_ids };
+        let data: Data = ctx.mutate(&ADD_TO_COLLECTION, &input, key.as_deref()).await?;
         let Some(a) = data.add_to_collection else {
             return Err(ToolError::NotFound(format!(
                 "you have no collection with id {collection_id}; list_collections shows your collections, create_collection makes one"

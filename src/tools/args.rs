@@ -223,3 +223,28 @@ mod tests {
         assert!(required_text("query", "ab", 3, 500).is_err());
     }
 }
+
+/// A client's own idempotency key: 1 to 100 characters of letters, digits and `._:-`.
+pub fn idempotency_key(field: &'static str, value: Option<&str>) -> Result<Option<String>, ToolError> {
+    let Some(value) = value.map(str::trim) else { return Ok(None) };
+    let valid = (1..=100).contains(&value.chars().count())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'));
+    if !valid {
+        return Err(ToolError::invalid(field, "must be 1 to 100 characters: letters, digits, '.', '_', ':' or '-'"));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+#[cfg(test)]
+mod idempotency_key_tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_short_and_plain() {
+        assert_eq!(idempotency_key("k", None).unwrap(), None);
+        assert_eq!(idempotency_key("k", Some(" retry-1:a.b_c ")).unwrap().as_deref(), Some("retry-1:a.b_c"));
+        for bad in ["", "   ", "has space", "ünï", "{\"graphql\": 1}", &"x".repeat(101)] {
+            assert!(idempotency_key("k", Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

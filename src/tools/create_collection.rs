@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::list_collections::{Collection, CollectionNode};
-use super::{InputVariables, ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::CREATE_COLLECTION;
 use crate::error::ToolError;
 
@@ -15,6 +15,9 @@ pub struct Params {
     pub name: String,
     /// What the collection is for, at most 500 characters.
     pub description: Option<String>,
+    /// Optional key of your own for this change. A repeat of the same call (same arguments) within
+    /// 24 hours returns the first result and changes nothing; give a new key to do it again on purpose.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,7 +54,8 @@ impl ToolDef for CreateCollection {
     const NAME: &'static str = "create_collection";
     const TITLE: &'static str = "Create collection";
     const DESCRIPTION: &'static str = "Create a new, empty collection of companies owned by you. \
-        Returns its id for add_to_collection.";
+        Returns its id for add_to_collection. Repeating the same call within 24 hours returns the \
+        same collection instead of a second one.";
     const KIND: ToolKind = ToolKind::Mutation;
     const SAFE_ARGS: &'static [&'static str] = &[];
     type Params = Params;
@@ -61,9 +65,9 @@ impl ToolDef for CreateCollection {
         ctx.require_mutations()?;
         let name = args::required_text("name", &params.name, 1, 100)?;
         let description = args::text("description", params.description.as_deref(), 500)?;
+        let key = args::idempotency_key("idempotency_key", params.idempotency_key.as_deref())?;
         let owner_id = ctx.owner()?;
-        let vars = InputVariables { input: Input { owner_id, name, description } };
-        let data: Data = ctx.call(&CREATE_COLLECTION, &vars).await?;
+        let data: Data = ctx.mutate(&CREATE_COLLECTION, &Input { owner_id, name, description }, key.as_deref()).await?;
         Ok(Output { collection: Collection::from(data.create_collection) })
     }
 }
@@ -87,7 +91,7 @@ mod tests {
             request_id: "r1".into(),
         };
         let ctx = ToolContext::new(backend.clone(), caller, false);
-        let params = Params { name: "Targets".into(), description: None };
+        let params = Params { name: "Targets".into(), description: None, idempotency_key: None };
         let err = CreateCollection::run(&ctx, params).await.unwrap_err();
         assert!(matches!(err, ToolError::MutationsDisabled));
         assert!(backend.calls().is_empty());

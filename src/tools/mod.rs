@@ -22,7 +22,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
@@ -32,7 +32,7 @@ use serde_json::Value;
 use crate::backend::{self, GraphqlBackend, Operation};
 use crate::caller::Caller;
 use crate::error::{ToolError, truncate_for_message};
-use crate::state::{RateDecision, RateLimiter};
+use crate::state::{Claim, IdempotencyStore, RateDecision, RateLimiter};
 
 /// Every tool this server knows, in the order they are listed.
 pub const ALL_TOOL_NAMES: [&str; 9] = [
@@ -63,6 +63,11 @@ pub struct ToolContext {
     /// Charged once, when the call is about to reach the platform: invalid calls cost nothing.
     rate_limit: Option<(Arc<dyn RateLimiter>, &'static str)>,
     charged: AtomicBool,
+    /// Mutations: where identical calls are recorded, the tool, and how long a running call
+    /// holds its key.
+    idempotency: Option<(Arc<dyn IdempotencyStore>, &'static str, Duration)>,
+    /// The answer is an earlier identical call's result (nothing was sent this time).
+    replayed: AtomicBool,
 }
 
 impl ToolContext {
@@ -74,6 +79,72 @@ impl ToolContext {
             backend_micros: AtomicU64::new(0),
             rate_limit: None,
             charged: AtomicBool::new(false),
+            idempotency: None,
+            replayed: AtomicBool::new(false),
+        }
+    }
+
+    pub fn with_idempotency(
+        mut self,
+        store: Arc<dyn IdempotencyStore>,
+        tool: &'static str,
+        lease: Duration,
+    ) -> ToolContext {
+        self.idempotency = Some((store, tool, lease));
+        self
+    }
+
+    /// Did this call answer with an earlier identical call's result?
+    pub fn replayed(&self) -> bool {
+        self.replayed.load(Ordering::Relaxed)
+    }
+
+    /// Send a mutation at most once per identical call: same caller, tool and normalised input,
+    /// plus the client's own `idempotency_key` if it gave one. Within the retention window a repeat
+    /// gets the first call's result without reaching the platform; a repeat while the first still
+    /// runs is refused; a failed call leaves nothing that blocks a retry. The key also goes to the
+    /// platform as the input's `idempotencyKey`, so a retry after this process died between the
+    /// platform's answer and the record is applied there once, and answered with the first result.
+    pub async fn mutate<I: Serialize, D: DeserializeOwned>(
+        &self,
+        operation: &Operation,
+        input: &I,
+        client_key: Option<&str>,
+    ) -> Result<D, ToolError> {
+        let mut input = serde_json::to_value(input).map_err(|e| ToolError::Internal(format!("mutation input: {e}")))?;
+        let principal = self.caller.principal.as_deref().unwrap_or("anonymous");
+        let tool = self.idempotency.as_ref().map_or(operation.name, |(_, tool, _)| *tool);
+        let key = idempotency_key(tool, principal, &input, client_key);
+        if let Some(fields) = input.as_object_mut() {
+            fields.insert("idempotencyKey".into(), Value::String(key.clone()));
+        }
+        let variables = serde_json::json!({ "input": input });
+        let Some((store, _, lease)) = &self.idempotency else {
+            return self.call(operation, &variables).await;
+        };
+        match store.begin(&key, *lease).await? {
+            Claim::Fresh => {}
+            Claim::Done(data) => {
+                self.replayed.store(true, Ordering::Relaxed);
+                return serde_json::from_value(data).map_err(|e| ToolError::Internal(format!("recorded result: {e}")));
+            }
+            Claim::InFlight => return Err(ToolError::InProgress(tool)),
+        }
+        match self.call::<_, Value>(operation, &variables).await {
+            Ok(data) => {
+                if let Err(e) = store.complete(&key, &data).await {
+                    // The change is made; the platform's own key still makes a retry safe.
+                    tracing::warn!(tool, error = %e, "could not record a mutation's result");
+                }
+                serde_json::from_value(data)
+                    .map_err(|e| ToolError::Backend(crate::backend::BackendError::Malformed(e.to_string())))
+            }
+            Err(error) => {
+                if let Err(e) = store.abandon(&key).await {
+                    tracing::warn!(tool, error = %e, "could not release a failed mutation's key");
+                }
+                Err(error)
+            }
         }
     }
 
@@ -124,10 +195,16 @@ impl ToolContext {
     }
 }
 
-/// Mutations take one `input` object (`mutation M($input: XInput!)`).
-#[derive(Debug, Serialize)]
-pub struct InputVariables<T> {
-    pub input: T,
+/// The identity of a mutation call: SHA-256 over the tool, the caller, the normalised input (as
+/// the platform will receive it) and the client's key, hex.
+fn idempotency_key(tool: &str, principal: &str, input: &Value, client_key: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [tool, principal, &input.to_string(), client_key.unwrap_or("")] {
+        hash.update(part.len().to_le_bytes());
+        hash.update(part.as_bytes());
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A tool's flat output: serialised as `structuredContent`, summarised as text.

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{InputVariables, ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::REQUEST_EMAIL_DISCOVERY;
 use crate::error::ToolError;
 
@@ -52,6 +52,9 @@ pub struct Params {
     pub department: Department,
     /// How many contacts to find, 1 to 25 (default 5).
     pub max_contacts: Option<i64>,
+    /// Optional key of your own for this change. A repeat of the same call (same arguments) within
+    /// 24 hours returns the first result and changes nothing; give a new key to do it again on purpose.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -104,7 +107,9 @@ impl ToolDef for RequestEmailDiscovery {
     const NAME: &'static str = "request_email_discovery";
     const TITLE: &'static str = "Request e-mail discovery";
     const DESCRIPTION: &'static str = "Queue a search for contact e-mail addresses at one company, optionally for one \
-        department. Each call queues a new (billed) request; the answer gives the request id and status.";
+        department. Each new request is billed; repeating the same call within 24 hours returns the \
+        first request instead of queueing another (pass a new idempotency_key to ask again on purpose). \
+        The answer gives the request id and status.";
     const KIND: ToolKind = ToolKind::Mutation;
     const SAFE_ARGS: &'static [&'static str] = &["company_id", "department", "max_contacts"];
     type Params = Params;
@@ -120,11 +125,10 @@ impl ToolDef for RequestEmailDiscovery {
                 format!("must be between 1 and {MAX_CONTACTS} (got {max_contacts}); default {DEFAULT_CONTACTS}"),
             ));
         }
+        let key = args::idempotency_key("idempotency_key", params.idempotency_key.as_deref())?;
         let owner_id = ctx.owner()?;
-        let vars = InputVariables {
-            input: Input { owner_id, company_id, department: params.department.graphql(), max_contacts },
-        };
-        let data: Data = ctx.call(&REQUEST_EMAIL_DISCOVERY, &vars).await?;
+        let input = Input { owner_id, company_id, department: params.department.graphql(), max_contacts };
+        let data: Data = ctx.mutate(&REQUEST_EMAIL_DISCOVERY, &input, key.as_deref()).await?;
         let a = data.request_email_discovery;
         Ok(Output {
             request_id: a.id,
