@@ -7,7 +7,9 @@ use anyhow::{Context, bail};
 use b2b_mcp::audit::JsonLineSink;
 use b2b_mcp::backend::GraphqlBackend;
 use b2b_mcp::backend::memory::MemoryBackend;
-use b2b_mcp::{Config, McpServer, Mode, app, build_state, listed_tools, prompts, resources};
+use b2b_mcp::state::dynamo::DynamoState;
+use b2b_mcp::state::{IdempotencyStore, RateLimiter};
+use b2b_mcp::{Config, McpServer, Mode, app, build_state, build_state_with, listed_tools, prompts, resources};
 use rmcp::ServiceExt;
 use tracing_subscriber::EnvFilter;
 
@@ -84,11 +86,34 @@ async fn main() -> anyhow::Result<()> {
         Some(appsync) => Arc::new(b2b_mcp::backend::appsync::connect(appsync, None).await.context("AppSync client")?),
         None => Arc::new(MemoryBackend::new()),
     };
+    // Rate limits and idempotency: the shared table when the stage has one (no network call here).
+    let stores = match &config.state_table {
+        Some(table) => {
+            let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+            let shared = Arc::new(DynamoState::new(
+                &sdk,
+                config.state_endpoint_url.as_deref(),
+                table,
+                config.rate_limits.iter().cloned().collect(),
+                std::time::Duration::from_secs(60),
+                config.idempotency_retention,
+            ));
+            Some((shared.clone() as Arc<dyn RateLimiter>, shared as Arc<dyn IdempotencyStore>))
+        }
+        None => None,
+    };
     let sink = match mode {
         Mode::Stdio => JsonLineSink::stderr(config.metrics_namespace.clone()),
         Mode::Lambda | Mode::Serve => JsonLineSink::stdout(config.metrics_namespace.clone()),
     };
-    let state = build_state(config, backend, Arc::new(sink));
+    let state_store = match &config.state_table {
+        Some(table) => format!("dynamodb:{table}"),
+        None => "memory (limits and idempotency hold per instance)".to_owned(),
+    };
+    let state = match stores {
+        Some((limiter, idempotency)) => build_state_with(config, backend, Arc::new(sink), limiter, idempotency),
+        None => build_state(config, backend, Arc::new(sink)),
+    };
     let c = &state.config;
     tracing::info!(
         stage = %c.stage,
@@ -97,11 +122,17 @@ async fn main() -> anyhow::Result<()> {
         appsync_auth = c.appsync.as_ref().map_or("none", |a| a.auth.as_str()),
         init_ms = started.elapsed().as_secs_f64() * 1000.0,
         mutations = if c.allow_mutations { "on" } else { "off" },
+        inbound_auth = ?c.inbound_auth,
+        state = %state_store,
         tools = listed_tools(&state).len(),
         resources = resources::list().len() + resources::templates().len(),
         prompts = prompts::list().len(),
         "configuration"
     );
+
+    if c.state_table.is_none() && mode == Mode::Lambda {
+        tracing::warn!("no STATE_TABLE: rate limits and idempotency hold per Lambda instance only");
+    }
 
     match mode {
         Mode::Lambda => lambda_run(app(state)).await,

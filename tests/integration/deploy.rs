@@ -127,6 +127,8 @@ fn each_stage_renders_an_environment_the_server_accepts() {
                 .unwrap_or_else(|e| panic!("{stage}: the server refuses the rendered environment: {e}"));
             assert_eq!((config.stage.as_str(), config.allow_mutations), (stage, stage != "prod"));
             assert_eq!(config.request_deadline, Duration::from_millis(deadline_ms));
+            assert!(config.state_table.is_some(), "{stage}: limits and idempotency shared across instances");
+            assert!(config.rate_limits.contains(&("ai_search".to_owned(), 5)), "{stage}: {:?}", config.rate_limits);
             let appsync = config.appsync.unwrap_or_else(|| panic!("{stage}: no AppSync backend configured"));
             assert_eq!(appsync.secret_arn.as_deref(), Some(secret).filter(|s| !s.is_empty()), "{stage}");
         }
@@ -149,6 +151,30 @@ fn the_role_writes_only_where_the_stage_allows_mutations() {
             assert_eq!(mutations, expected.iter().collect::<Vec<_>>(), "{stage}");
         }
         assert_eq!(appsync.len(), QUERY_FIELDS.len() + mutations.len(), "{stage}: unexpected grants {appsync:?}");
+    }
+}
+
+#[test]
+fn the_state_table_expires_items_and_the_role_reaches_only_it() {
+    for stage in STAGES {
+        let stack = deployed(stage, &[]);
+        let table = stack.resource("StateTable");
+        assert_eq!(table["Type"], "AWS::DynamoDB::Table");
+        let props = &table["Properties"];
+        assert_eq!(props["BillingMode"], "PAY_PER_REQUEST", "{stage}: on demand");
+        assert_eq!(props["KeySchema"], json!([{"AttributeName": "pk", "KeyType": "HASH"}]));
+        assert_eq!(props["TimeToLiveSpecification"], json!({"AttributeName": "expires_at", "Enabled": true}));
+        let recovery = &props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"];
+        assert_eq!(scalar(recovery), (stage == "prod").to_string(), "{stage}: point-in-time recovery in prod only");
+        for action in ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"] {
+            assert_eq!(resources_for(&stack, action), ["StateTable.Arn"], "{stage}: {action} on the table only");
+        }
+        let broad = statements(&stack)
+            .into_iter()
+            .flat_map(|s| as_list(&s["Action"]))
+            .filter(|a| a.starts_with("dynamodb:") && (a.contains('*') || a.contains("Scan") || a.contains("Query")))
+            .collect::<Vec<_>>();
+        assert!(broad.is_empty(), "{stage}: {broad:?}");
     }
 }
 
