@@ -7,7 +7,8 @@ use axum::body::Body;
 use b2b_mcp::audit::MemorySink;
 use b2b_mcp::backend::GraphqlBackend;
 use b2b_mcp::backend::memory::MemoryBackend;
-use b2b_mcp::{Config, Mode, app, build_state};
+use b2b_mcp::state::{IdempotencyStore, RateLimiter};
+use b2b_mcp::{Config, Mode, app, build_state, build_state_with};
 use http::{HeaderMap, Request, StatusCode};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -54,15 +55,34 @@ pub fn harness_over(backend: Arc<MemoryBackend>, mode: Mode, vars: &[(&str, &str
 
 /// A client over any backend (the AppSync client in the backend tests).
 pub fn client_over(backend: Arc<dyn GraphqlBackend>, mode: Mode, vars: &[(&str, &str)]) -> Client {
+    let config = test_config(mode, vars);
+    let audit = Arc::new(MemorySink::default());
+    let state = build_state(config, backend, audit.clone());
+    Client { app: app(state), audit, http: None }
+}
+
+/// Settings for a test: `serve` harnesses are local stages (auth off, a local principal) unless
+/// a test sets up auth.
+fn test_config(mode: Mode, vars: &[(&str, &str)]) -> Config {
     let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    // `serve` harnesses are local stages (auth off, a local principal) unless a test sets up auth.
     if mode == Mode::Serve && !vars.iter().any(|(k, _)| k == "INBOUND_AUTH" || k == "OIDC_ISSUER") {
         vars.push(("INBOUND_AUTH".into(), "off".into()));
     }
-    let config = Config::from_lookup(mode, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
-        .expect("test config is valid");
+    Config::from_lookup(mode, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        .expect("test config is valid")
+}
+
+/// A client with given rate-limit and idempotency stores (the DynamoDB ones in the state tests).
+pub fn client_with_stores(
+    backend: Arc<dyn GraphqlBackend>,
+    mode: Mode,
+    vars: &[(&str, &str)],
+    limiter: Arc<dyn RateLimiter>,
+    idempotency: Arc<dyn IdempotencyStore>,
+) -> Client {
+    let config = test_config(mode, vars);
     let audit = Arc::new(MemorySink::default());
-    let state = build_state(config, backend, audit.clone());
+    let state = build_state_with(config, backend, audit.clone(), limiter, idempotency);
     Client { app: app(state), audit, http: None }
 }
 

@@ -25,7 +25,7 @@ use crate::stub::Moto;
 static DB_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A running platform whose database files are removed when the test ends.
-struct TestPlatform {
+pub struct TestPlatform {
     running: platform_local::Running,
     path: std::path::PathBuf,
 }
@@ -45,7 +45,7 @@ impl Drop for TestPlatform {
     }
 }
 
-async fn platform(modes: &[PlatformMode]) -> TestPlatform {
+pub async fn platform(modes: &[PlatformMode]) -> TestPlatform {
     let n = DB_COUNTER.fetch_add(1, Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("b2b-platform-test-{}-{n}.sqlite", std::process::id()));
     let _ = std::fs::remove_file(&path);
@@ -61,7 +61,7 @@ async fn platform(modes: &[PlatformMode]) -> TestPlatform {
     TestPlatform { running, path }
 }
 
-fn platform_sdk() -> aws_config::SdkConfig {
+pub fn platform_sdk() -> aws_config::SdkConfig {
     let creds = Credentials::new(defaults::ACCESS_KEY_ID, defaults::SECRET_ACCESS_KEY, None, None, "platform");
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
@@ -70,7 +70,7 @@ fn platform_sdk() -> aws_config::SdkConfig {
         .build()
 }
 
-fn config(p: &platform_local::Running, auth: AppsyncAuth, secret: Option<(&str, &str)>) -> AppsyncConfig {
+pub fn config(p: &platform_local::Running, auth: AppsyncAuth, secret: Option<(&str, &str)>) -> AppsyncConfig {
     AppsyncConfig {
         url: format!("http://{}/graphql", p.addr),
         region: Some(defaults::REGION.into()),
