@@ -13,6 +13,7 @@ mod logs;
 mod platform;
 mod protocol;
 mod release_gate;
+mod state;
 mod stdio;
 mod tool_variables;
 mod tools;
