@@ -1,44 +1,335 @@
-//! DynamoDB-backed state (one table; partition key `pk`, TTL attribute `expires_at`).
-//! PLACEHOLDER: being implemented; every call answers "unavailable" until then.
+//! DynamoDB-backed state, shared by every Lambda instance of a stage. One table: partition key
+//! `pk` (S) only, on-demand, TTL attribute `expires_at` (N, epoch seconds). Two kinds of item:
+//!
+//! - `rate#<tool length>:<tool>#<window index>#<principal>`: `calls` (N), `expires_at`. The tool is
+//!   length-prefixed and the principal (an IAM ARN may hold `#`, `:` and `/`) comes last, so no
+//!   principal and tool pair can spell another pair's key.
+//! - `idem#<key>`: `state` (`pending` | `done`), `lease_until` (N, epoch ms, while pending),
+//!   `result` (S, the serialized JSON, once done), `expires_at`.
+//!
+//! # Why a fixed window
+//! One conditional `UpdateItem` per call (`ADD calls :one` if `calls < :limit`) counts and decides
+//! at once: DynamoDB applies it atomically, so any number of instances calling at the same moment
+//! let through exactly `limit` calls, with no read-modify-write and no second round trip. A sliding
+//! log would need a read, a write and a retry loop per call. The cost: a caller can burst up to
+//! twice the limit across a window boundary (`limit` calls at the end of one window, `limit` at the
+//! start of the next), which is acceptable for a cost guard such as "ai_search 5 per minute".
+//!
+//! # Bounded latency
+//! Each call gets 1 s per attempt and 2 s in all, with at most 2 attempts (the SDK's standard
+//! retry), so a slow table cannot eat the request's deadline. A retried attempt may repeat a write
+//! that had landed: a call may then count twice against a limit, or find its own claim `InFlight`;
+//! both refuse rather than let something through. Building the client makes no network call.
+//!
+//! # Expiry
+//! DynamoDB's TTL deletes lazily (within days of expiry, not at it), so a record whose
+//! `expires_at` has passed counts as absent when claiming a key. Rate items are per window and
+//! simply stop being written.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::fmt::Display;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use serde_json::Value;
 
 use super::{BoxFuture, Claim, IdempotencyStore, RateDecision, RateLimiter, StateError};
 
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
+const MAX_ATTEMPTS: u32 = 2;
+/// A rate item outlives its window by this much, so TTL never removes a live counter.
+const RATE_ITEM_GRACE_SECS: u64 = 300;
+/// DynamoDB items hold at most 400 KB; this leaves room for the key and the other attributes.
+pub(crate) const MAX_RESULT_BYTES: usize = 350 * 1024;
+
+const PK: &str = "pk";
+const STATE: &str = "state";
+const RESULT: &str = "result";
+const LEASE_UNTIL: &str = "lease_until";
+const EXPIRES_AT: &str = "expires_at";
+const PENDING: &str = "pending";
+const DONE: &str = "done";
+
+const CLAIM_CONDITION: &str =
+    "attribute_not_exists(pk) OR expires_at < :now_s OR (#s = :pending AND lease_until < :now_ms)";
+
+/// Rate limits and idempotency records in one DynamoDB table.
 pub struct DynamoState {
+    client: Client,
     table: String,
+    limits: HashMap<String, u32>,
+    window: Duration,
+    retention: Duration,
 }
 
 impl DynamoState {
+    /// A client from `sdk` (credentials, region), aimed at `endpoint_url` when given (DynamoDB
+    /// Local, moto), with short timeouts. No network call happens here.
     pub fn new(
-        _sdk: &aws_config::SdkConfig,
-        _endpoint_url: Option<&str>,
+        sdk: &aws_config::SdkConfig,
+        endpoint_url: Option<&str>,
         table: &str,
-        _limits: HashMap<String, u32>,
-        _window: Duration,
-        _retention: Duration,
+        limits: HashMap<String, u32>,
+        window: Duration,
+        retention: Duration,
     ) -> DynamoState {
-        DynamoState { table: table.to_owned() }
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(ATTEMPT_TIMEOUT)
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .build();
+        let mut config = aws_sdk_dynamodb::config::Builder::from(sdk)
+            .timeout_config(timeouts)
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(url) = endpoint_url {
+            config = config.endpoint_url(url);
+        }
+        DynamoState {
+            client: Client::from_conf(config.build()),
+            table: table.to_owned(),
+            limits,
+            window: window.max(Duration::from_secs(1)),
+            retention,
+        }
+    }
+
+    async fn count_call(&self, principal: &str, tool: &str, limit: u32) -> Result<RateDecision, StateError> {
+        let now = epoch_now();
+        let window_secs = self.window.as_secs().max(1);
+        let index = now.as_secs() / window_secs;
+        let window_end = Duration::from_secs((index + 1) * window_secs);
+        let outcome = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(rate_key(tool, principal, index)))
+            .update_expression("ADD calls :one SET expires_at = :exp")
+            .condition_expression("attribute_not_exists(calls) OR calls < :limit")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(window_end.as_secs() + RATE_ITEM_GRACE_SECS))
+            .expression_attribute_values(":limit", n(limit))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(RateDecision::Allowed),
+            Err(e) if e.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception) => {
+                let retry_after = window_end.saturating_sub(now).max(Duration::from_secs(1));
+                Ok(RateDecision::Limited { retry_after })
+            }
+            Err(e) => Err(self.unavailable("UpdateItem", e)),
+        }
+    }
+
+    async fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StateError> {
+        let now = epoch_now();
+        let outcome = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, s(idem_key(key)))
+            .item(STATE, s(PENDING))
+            .item(LEASE_UNTIL, n((now + lease).as_millis()))
+            .item(EXPIRES_AT, n((now + self.retention).as_secs()))
+            .condition_expression(CLAIM_CONDITION)
+            .expression_attribute_names("#s", STATE)
+            .expression_attribute_values(":now_s", n(now.as_secs()))
+            .expression_attribute_values(":now_ms", n(now.as_millis()))
+            .expression_attribute_values(":pending", s(PENDING))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(Claim::Fresh),
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(held)) => claim_of(held.item()),
+                _ => Err(self.unavailable("PutItem", e)),
+            },
+        }
+    }
+
+    async fn record(&self, key: &str, result: &Value) -> Result<(), StateError> {
+        let json = result.to_string();
+        if json.len() > MAX_RESULT_BYTES {
+            return Err(StateError(format!(
+                "result of {} bytes is over the {MAX_RESULT_BYTES} bytes a DynamoDB item can hold",
+                json.len()
+            )));
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, s(idem_key(key)))
+            .item(STATE, s(DONE))
+            .item(RESULT, s(json))
+            .item(EXPIRES_AT, n((epoch_now() + self.retention).as_secs()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| self.unavailable("PutItem", e))
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StateError> {
+        let outcome = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(idem_key(key)))
+            .condition_expression("#s = :pending")
+            .expression_attribute_names("#s", STATE)
+            .expression_attribute_values(":pending", s(PENDING))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            // Completed meanwhile (or already gone): nothing of ours to release.
+            Err(e) if e.as_service_error().is_some_and(DeleteItemError::is_conditional_check_failed_exception) => {
+                Ok(())
+            }
+            Err(e) => Err(self.unavailable("DeleteItem", e)),
+        }
+    }
+
+    fn unavailable<E, R>(&self, operation: &str, error: SdkError<E, R>) -> StateError
+    where
+        E: std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        StateError(format!("DynamoDB {operation} on {}: {}", self.table, causes(&error)))
     }
 }
 
 impl RateLimiter for DynamoState {
-    fn check<'a>(&'a self, _principal: &'a str, _tool: &'a str) -> BoxFuture<'a, Result<RateDecision, StateError>> {
-        Box::pin(async move { Err(StateError(format!("{} not implemented", self.table))) })
+    fn check<'a>(&'a self, principal: &'a str, tool: &'a str) -> BoxFuture<'a, Result<RateDecision, StateError>> {
+        Box::pin(async move {
+            match self.limits.get(tool) {
+                Some(&limit) => self.count_call(principal, tool, limit).await,
+                None => Ok(RateDecision::Allowed),
+            }
+        })
     }
 }
 
 impl IdempotencyStore for DynamoState {
-    fn begin<'a>(&'a self, _key: &'a str, _lease: Duration) -> BoxFuture<'a, Result<Claim, StateError>> {
-        Box::pin(async move { Err(StateError(format!("{} not implemented", self.table))) })
+    fn begin<'a>(&'a self, key: &'a str, lease: Duration) -> BoxFuture<'a, Result<Claim, StateError>> {
+        Box::pin(self.claim(key, lease))
     }
-    fn complete<'a>(&'a self, _key: &'a str, _result: &'a Value) -> BoxFuture<'a, Result<(), StateError>> {
-        Box::pin(async move { Err(StateError(format!("{} not implemented", self.table))) })
+    fn complete<'a>(&'a self, key: &'a str, result: &'a Value) -> BoxFuture<'a, Result<(), StateError>> {
+        Box::pin(self.record(key, result))
     }
-    fn abandon<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
-        Box::pin(async move { Err(StateError(format!("{} not implemented", self.table))) })
+    fn abandon<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
+        Box::pin(self.release(key))
+    }
+}
+
+/// The key of one caller's counter for one tool in one window (see the module doc).
+fn rate_key(tool: &str, principal: &str, window_index: u64) -> String {
+    format!("rate#{}:{tool}#{window_index}#{principal}", tool.len())
+}
+
+fn idem_key(key: &str) -> String {
+    format!("idem#{key}")
+}
+
+/// What the record that refused a claim says. A record that vanished between the refusal and the
+/// answer (no item) is taken as still running: the safe side.
+fn claim_of(item: Option<&HashMap<String, AttributeValue>>) -> Result<Claim, StateError> {
+    let Some(item) = item else {
+        return Ok(Claim::InFlight);
+    };
+    if item.get(STATE).and_then(|v| v.as_s().ok()).map(String::as_str) != Some(DONE) {
+        return Ok(Claim::InFlight);
+    }
+    let stored = item.get(RESULT).and_then(|v| v.as_s().ok());
+    let result = stored.and_then(|json| serde_json::from_str(json).ok());
+    result.map(Claim::Done).ok_or_else(|| StateError("a completed idempotency record holds no JSON result".to_owned()))
+}
+
+/// An error and its sources on one line ("dispatch failure: io error: ...: Connection refused").
+/// It names the operation's failure only: the request, and so any credential, is not in it.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        // The SDK's operation errors wrap their exception and print the same words.
+        if !text.ends_with(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn epoch_now() -> Duration {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl Display) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A store aimed at a port nothing listens on: any call that reaches the network fails.
+    fn offline() -> DynamoState {
+        let sdk = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let limits = HashMap::from([("ai_search".to_owned(), 5)]);
+        DynamoState::new(
+            &sdk,
+            Some("http://127.0.0.1:9"),
+            "t",
+            limits,
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        )
+    }
+
+    #[test]
+    fn a_principal_cannot_spell_another_tools_key() {
+        assert_eq!(rate_key("ai_search", "arn:aws:iam::1:role/x#y", 7), "rate#9:ai_search#7#arn:aws:iam::1:role/x#y");
+        assert_ne!(rate_key("a#7#b", "p", 7), rate_key("a", "b#7#p", 7));
+        assert_ne!(rate_key("a", "1#p", 7), rate_key("a#7", "p", 1));
+    }
+
+    #[tokio::test]
+    async fn a_tool_without_a_limit_makes_no_call() {
+        assert_eq!(offline().check("alice", "search_companies").await.unwrap(), RateDecision::Allowed);
+    }
+
+    #[tokio::test]
+    async fn an_oversized_result_is_refused_before_any_call() {
+        let big = json!("x".repeat(MAX_RESULT_BYTES + 1));
+        let err = offline().complete("k", &big).await.unwrap_err();
+        assert!(err.0.contains("bytes a DynamoDB item can hold"), "{err}");
+    }
+
+    #[test]
+    fn a_refusing_record_is_read_as_a_claim() {
+        let done = HashMap::from([(STATE.to_owned(), s(DONE)), (RESULT.to_owned(), s(r#"{"id":1}"#))]);
+        assert_eq!(claim_of(Some(&done)).unwrap(), Claim::Done(json!({"id": 1})));
+        let pending = HashMap::from([(STATE.to_owned(), s(PENDING))]);
+        assert_eq!(claim_of(Some(&pending)).unwrap(), Claim::InFlight);
+        assert_eq!(claim_of(None).unwrap(), Claim::InFlight, "vanished meanwhile");
+        let broken = HashMap::from([(STATE.to_owned(), s(DONE)), (RESULT.to_owned(), s("{"))]);
+        assert!(claim_of(Some(&broken)).is_err());
     }
 }

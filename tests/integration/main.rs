@@ -14,6 +14,7 @@ mod logs;
 mod platform;
 mod protocol;
 mod release_gate;
+mod state;
 mod stdio;
 mod tool_variables;
 mod tools;

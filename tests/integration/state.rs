@@ -1,0 +1,242 @@
+//! The DynamoDB state store against a real DynamoDB-compatible endpoint (moto's server): two
+//! `DynamoState` instances on one table stand for two Lambda instances.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use b2b_mcp::state::dynamo::DynamoState;
+use b2b_mcp::state::{Claim, IdempotencyStore, RateDecision, RateLimiter};
+use futures::future::join_all;
+use serde_json::json;
+
+use crate::stub::{Moto, free_port};
+
+const TABLE: &str = "b2b-mcp-state";
+const WINDOW: Duration = Duration::from_secs(60);
+const RETENTION: Duration = Duration::from_secs(3600);
+const LEASE: Duration = Duration::from_secs(30);
+
+fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "testing", "testing", None, None, "test",
+        )))
+        .build()
+}
+
+/// moto with the table the SAM template defines, a raw client on it, and two store instances.
+struct Table {
+    _moto: Moto,
+    url: String,
+    raw: aws_sdk_dynamodb::Client,
+    a: DynamoState,
+    b: DynamoState,
+}
+
+impl Table {
+    async fn start(limit: u32) -> Table {
+        let moto = Moto::start();
+        let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config()).endpoint_url(&moto.url).build();
+        let raw = aws_sdk_dynamodb::Client::from_conf(conf);
+        raw.create_table()
+            .table_name(TABLE)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .unwrap();
+        let a = store(&moto.url, limit);
+        let b = store(&moto.url, limit);
+        Table { url: moto.url.clone(), _moto: moto, raw, a, b }
+    }
+
+    /// Every item in the table.
+    async fn items(&self) -> Vec<HashMap<String, AttributeValue>> {
+        self.raw.scan().table_name(TABLE).send().await.unwrap().items.unwrap_or_default()
+    }
+}
+
+/// A store limiting `ai_search` to `limit` calls a minute; every other tool is unlimited.
+fn store(url: &str, limit: u32) -> DynamoState {
+    store_on(url, TABLE, limit)
+}
+
+fn store_on(url: &str, table: &str, limit: u32) -> DynamoState {
+    let limits = HashMap::from([("ai_search".to_owned(), limit)]);
+    DynamoState::new(&sdk_config(), Some(url), table, limits, WINDOW, RETENTION)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Wait for a new minute when this one is nearly over, so a test's calls share one window.
+async fn within_one_window() {
+    let into = now_secs() % WINDOW.as_secs();
+    if into > WINDOW.as_secs() - 10 {
+        tokio::time::sleep(Duration::from_secs(WINDOW.as_secs() - into)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_instances_enforce_one_limit() {
+    let t = Table::start(5).await;
+    within_one_window().await;
+    for i in 0..5 {
+        let store = if i % 2 == 0 { &t.a } else { &t.b };
+        assert_eq!(store.check("alice", "ai_search").await.unwrap(), RateDecision::Allowed, "call {i}");
+    }
+    match t.b.check("alice", "ai_search").await.unwrap() {
+        RateDecision::Limited { retry_after } => {
+            assert!((1..=60).contains(&retry_after.as_secs()), "{retry_after:?}")
+        }
+        other => panic!("sixth call: {other:?}"),
+    }
+    assert!(matches!(t.a.check("alice", "ai_search").await.unwrap(), RateDecision::Limited { .. }), "other instance");
+    assert_eq!(t.a.check("bob", "ai_search").await.unwrap(), RateDecision::Allowed, "another caller");
+    assert_eq!(t.b.check("alice", "search_companies").await.unwrap(), RateDecision::Allowed, "unlimited tool");
+}
+
+#[tokio::test]
+async fn concurrent_checks_let_exactly_the_limit_through() {
+    let t = Table::start(5).await;
+    within_one_window().await;
+    let calls = (0..20).map(|i| if i % 2 == 0 { &t.a } else { &t.b }).map(|s| s.check("alice", "ai_search"));
+    let decisions: Vec<_> = join_all(calls).await.into_iter().map(Result::unwrap).collect();
+    let allowed = decisions.iter().filter(|d| **d == RateDecision::Allowed).count();
+    assert_eq!(allowed, 5, "{decisions:?}");
+}
+
+#[tokio::test]
+async fn one_of_many_concurrent_claims_runs_and_its_result_is_replayed() {
+    let t = Table::start(5).await;
+    let claims = (0..10).map(|i| if i % 2 == 0 { &t.a } else { &t.b }).map(|s| s.begin("key-1", LEASE));
+    let claims: Vec<_> = join_all(claims).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(claims.iter().filter(|c| **c == Claim::Fresh).count(), 1, "{claims:?}");
+    assert_eq!(claims.iter().filter(|c| **c == Claim::InFlight).count(), 9, "{claims:?}");
+
+    let result = json!({"collectionId": "col_1", "added": ["c_1"], "note": "ü #:/"});
+    t.a.complete("key-1", &result).await.unwrap();
+    assert_eq!(t.a.begin("key-1", LEASE).await.unwrap(), Claim::Done(result.clone()));
+    assert_eq!(t.b.begin("key-1", LEASE).await.unwrap(), Claim::Done(result));
+}
+
+#[tokio::test]
+async fn an_abandoned_claim_can_be_retried() {
+    let t = Table::start(5).await;
+    assert_eq!(t.a.begin("key-2", LEASE).await.unwrap(), Claim::Fresh);
+    assert_eq!(t.b.begin("key-2", LEASE).await.unwrap(), Claim::InFlight);
+    t.a.abandon("key-2").await.unwrap();
+    assert_eq!(t.b.begin("key-2", LEASE).await.unwrap(), Claim::Fresh, "a failed call blocks no retry");
+
+    t.b.complete("key-2", &json!({"ok": true})).await.unwrap();
+    t.a.abandon("key-2").await.unwrap();
+    assert_eq!(t.a.begin("key-2", LEASE).await.unwrap(), Claim::Done(json!({"ok": true})), "abandon spares a result");
+    t.a.abandon("never-claimed").await.unwrap();
+}
+
+#[tokio::test]
+async fn an_expired_lease_or_record_counts_as_absent() {
+    let t = Table::start(5).await;
+    assert_eq!(t.a.begin("key-3", Duration::ZERO).await.unwrap(), Claim::Fresh);
+    assert_eq!(t.b.begin("key-3", LEASE).await.unwrap(), Claim::Fresh, "a dead caller's lease ends");
+    assert_eq!(t.a.begin("key-3", LEASE).await.unwrap(), Claim::InFlight);
+
+    // TTL deletes lazily: a done record past its expiry may still be in the table.
+    let past = (now_secs() - 10).to_string();
+    t.raw
+        .put_item()
+        .table_name(TABLE)
+        .item("pk", AttributeValue::S("idem#key-4".into()))
+        .item("state", AttributeValue::S("done".into()))
+        .item("result", AttributeValue::S("{\"stale\":true}".into()))
+        .item("expires_at", AttributeValue::N(past))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(t.b.begin("key-4", LEASE).await.unwrap(), Claim::Fresh);
+}
+
+#[tokio::test]
+async fn every_item_carries_its_expiry() {
+    let t = Table::start(5).await;
+    let start = now_secs();
+    t.a.check("alice", "ai_search").await.unwrap();
+    t.a.begin("pending", LEASE).await.unwrap();
+    t.a.begin("done", LEASE).await.unwrap();
+    t.a.complete("done", &json!([1, 2])).await.unwrap();
+    let items = t.items().await;
+    assert_eq!(items.len(), 3);
+    for item in &items {
+        let pk = item["pk"].as_s().unwrap();
+        let expires_at: u64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+        let (low, high) = if pk.starts_with("rate#") {
+            (start + 300, now_secs() + WINDOW.as_secs() + 300)
+        } else {
+            (start + RETENTION.as_secs(), now_secs() + RETENTION.as_secs())
+        };
+        assert!((low..=high).contains(&expires_at), "{pk}: {expires_at} not in {low}..={high}");
+        assert_eq!(item.contains_key("lease_until"), pk == "idem#pending", "{pk}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_table_is_reported_by_name() {
+    let t = Table::start(5).await;
+    let s = store_on(&t.url, "no-such-table", 5);
+    let err = s.check("alice", "ai_search").await.unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "state store unavailable: DynamoDB UpdateItem on no-such-table: service error: \
+         ResourceNotFoundException: Requested resource not found"
+    );
+}
+
+/// Every operation of a store at `url` fails with `StateError` within about three seconds.
+async fn fails_fast(url: &str) {
+    let s = store(url, 5);
+    let result = json!({});
+    let started = Instant::now();
+    let (check, begin, complete, abandon) =
+        tokio::join!(s.check("alice", "ai_search"), s.begin("k", LEASE), s.complete("k", &result), s.abandon("k"));
+    let elapsed = started.elapsed();
+    assert!(check.is_err() && begin.is_err() && complete.is_err() && abandon.is_err());
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn an_unreachable_table_fails_fast() {
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let started = Instant::now();
+    let err = store(&url, 5).check("alice", "ai_search").await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(err.to_string().contains("DynamoDB UpdateItem"), "{err}");
+    fails_fast(&url).await;
+}
+
+/// A peer that accepts connections and never answers: only the timeouts end the call.
+#[tokio::test]
+async fn a_silent_table_fails_within_the_operation_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let started = Instant::now();
+    let err = store(&url, 5).begin("k", LEASE).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}: {err}");
+    fails_fast(&url).await;
+    drop(listener);
+}
