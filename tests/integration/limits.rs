@@ -11,7 +11,7 @@ use b2b_mcp::backend::memory::MemoryBackend;
 use b2b_mcp::config::AppsyncAuth;
 use b2b_mcp::error::Outcome;
 use b2b_mcp::state::dynamo::DynamoState;
-use b2b_mcp::state::{BoxFuture, Claim, IdempotencyStore, RateLimiter, StateError};
+use b2b_mcp::state::{BoxFuture, Claim, IdempotencyStore, StateError};
 use futures::future::join_all;
 use serde_json::{Value, json};
 
@@ -21,7 +21,14 @@ use crate::stub::{Moto, free_port};
 
 fn dynamo(url: &str, limits: &[(&str, u32)]) -> Arc<DynamoState> {
     let limits = limits.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect();
-    Arc::new(DynamoState::new(&sdk_config(), Some(url), TABLE, limits, Duration::from_secs(60), Duration::from_secs(3600)))
+    Arc::new(DynamoState::new(
+        &sdk_config(),
+        Some(url),
+        TABLE,
+        limits,
+        Duration::from_secs(60),
+        Duration::from_secs(3600),
+    ))
 }
 
 /// An instance of the server over `backend`, with its own DynamoDB client on the shared table.

@@ -10,6 +10,7 @@ mod appsync;
 mod auth;
 mod deploy;
 mod lambda_events;
+mod limits;
 mod logs;
 mod platform;
 mod protocol;

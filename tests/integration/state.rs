@@ -16,12 +16,12 @@ use serde_json::json;
 
 use crate::stub::{Moto, free_port};
 
-const TABLE: &str = "b2b-mcp-state";
+pub const TABLE: &str = "b2b-mcp-state";
 const WINDOW: Duration = Duration::from_secs(60);
 const RETENTION: Duration = Duration::from_secs(3600);
 const LEASE: Duration = Duration::from_secs(30);
 
-fn sdk_config() -> aws_config::SdkConfig {
+pub fn sdk_config() -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
@@ -43,22 +43,7 @@ struct Table {
 impl Table {
     async fn start(limit: u32) -> Table {
         let moto = Moto::start();
-        let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config()).endpoint_url(&moto.url).build();
-        let raw = aws_sdk_dynamodb::Client::from_conf(conf);
-        raw.create_table()
-            .table_name(TABLE)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .unwrap();
+        let raw = create_table(&moto.url).await;
         let a = store(&moto.url, limit);
         let b = store(&moto.url, limit);
         Table { url: moto.url.clone(), _moto: moto, raw, a, b }
@@ -68,6 +53,24 @@ impl Table {
     async fn items(&self) -> Vec<HashMap<String, AttributeValue>> {
         self.raw.scan().table_name(TABLE).send().await.unwrap().items.unwrap_or_default()
     }
+}
+
+/// The table the SAM template defines (partition key `pk`, on demand), on the DynamoDB at `url`;
+/// returns a raw client on it.
+pub async fn create_table(url: &str) -> aws_sdk_dynamodb::Client {
+    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config()).endpoint_url(url).build();
+    let raw = aws_sdk_dynamodb::Client::from_conf(conf);
+    raw.create_table()
+        .table_name(TABLE)
+        .attribute_definitions(
+            AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap(),
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    raw
 }
 
 /// A store limiting `ai_search` to `limit` calls a minute; every other tool is unlimited.
