@@ -6,6 +6,8 @@
 pub(crate) mod args;
 pub(crate) mod company;
 pub(crate) mod normalize;
+#[cfg(test)]
+mod properties;
 pub(crate) mod schema;
 
 pub(crate) mod add_to_collection;

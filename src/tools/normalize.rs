@@ -633,11 +633,16 @@ fn is_scheme(s: &str) -> bool {
 
 /// "www." is a web-server convention, not part of the company's domain. It is
 /// kept when nothing registrable would be left ("www.com").
-fn strip_www(host: &str) -> &str {
-    match (host.get(..4), host.get(4..)) {
-        (Some(prefix), Some(rest)) if prefix.eq_ignore_ascii_case("www.") && rest.contains('.') => rest,
-        _ => host,
+/// Drop leading `www.` labels ("www.www.acme.com" too), keeping the last one when it is the
+/// registrable label itself ("www.de"), so that normalising twice changes nothing.
+fn strip_www(mut host: &str) -> &str {
+    while let (Some(prefix), Some(rest)) = (host.get(..4), host.get(4..)) {
+        if !(prefix.eq_ignore_ascii_case("www.") && rest.contains('.')) {
+            break;
+        }
+        host = rest;
     }
+    host
 }
 
 /// Validates an ASCII host (any case) against the rules for a public domain.
@@ -678,6 +683,13 @@ fn check_host(host: &str) -> Result<(), &'static str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_leading_www_label_goes_but_a_registrable_www_stays() {
+        assert_eq!(domain("www.www.acme.com").as_deref(), Ok("acme.com"));
+        assert_eq!(domain("https://WWW.www.acme.co.uk/x").as_deref(), Ok("acme.co.uk"));
+        assert_eq!(domain("www.www.de").as_deref(), Ok("www.de"));
+    }
     use super::*;
     use std::collections::HashSet;
 
