@@ -9,6 +9,7 @@ mod stub;
 mod appsync;
 mod auth;
 mod deploy;
+mod hostile;
 mod lambda_events;
 mod limits;
 mod logs;

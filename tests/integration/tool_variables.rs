@@ -11,7 +11,7 @@ use crate::common::{is_error, local};
 
 /// Every recorded call's variables must be accepted by its operation's variable definitions in
 /// schema.graphql (types, nullability, enum values): what AppSync would do before resolving.
-fn assert_variables_fit_schema(calls: &[RecordedCall]) {
+pub fn assert_variables_fit_schema(calls: &[RecordedCall]) {
     let schema = Schema::parse_and_validate(include_str!("../../schema.graphql"), "schema.graphql").expect("schema");
     assert!(!calls.is_empty(), "no calls recorded");
     for call in calls {
