@@ -236,6 +236,16 @@ async fn guard(State(max_body): State<usize>, request: Request, next: Next) -> R
     {
         return refusal;
     }
+    if let Some(key) = json_body.then(|| duplicate_key(&bytes)).flatten() {
+        // JSON leaves repeated names to the parser (serde_json keeps the last): refuse rather
+        // than guess which value the client meant.
+        let message = format!(
+            "Invalid Request: the key {:?} appears twice in one object",
+            crate::error::truncate_for_message(&key, 64)
+        );
+        let body = json!({"jsonrpc": "2.0", "id": Value::Null, "error": {"code": -32600, "message": message}});
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
     let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
     match response.status() {
         // rmcp answers 415 when the body is JSON-typed but not a JSON-RPC message it can read.
@@ -247,6 +257,65 @@ async fn guard(State(max_body): State<usize>, request: Request, next: Next) -> R
         }
         _ => response.map(Body::new),
     }
+}
+
+/// The first name repeated within one JSON object of `bytes`, if any. A body that is not JSON (or
+/// nests deeper than serde_json's limit) has none here; the normal path answers it.
+fn duplicate_key(bytes: &Bytes) -> Option<String> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Check<'a>(&'a mut Option<String>);
+
+    impl<'de> DeserializeSeed<'de> for Check<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Check<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if self.0.is_none() && !keys.insert(key.clone()) {
+                    *self.0 = Some(key);
+                }
+                map.next_value_seed(Check(self.0))?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Check(self.0))?.is_some() {}
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    Check(&mut found).deserialize(&mut deserializer).ok()?;
+    found
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {
@@ -316,6 +385,16 @@ mod tests {
         assert_eq!(code(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":7}"#), -32602);
         assert_eq!(code(r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#), -32600);
         assert_eq!(code(r#"{"jsonrpc":"2.0","id":true,"method":"ping"}"#), -32600);
+    }
+
+    #[test]
+    fn repeated_names_are_found_at_any_depth() {
+        let dup = |text: &str| duplicate_key(&Bytes::from(text.to_owned()));
+        assert_eq!(dup(r#"{"a":1,"a":2}"#).as_deref(), Some("a"));
+        assert_eq!(dup(r#"{"p":{"args":[{"x":1},{"y":{"k":1,"k":2}}]}}"#).as_deref(), Some("k"));
+        assert_eq!(dup(r#"{"a":{"b":1},"b":{"a":2}}"#), None, "the same name in different objects is fine");
+        assert_eq!(dup(r#"[1,"two",null,true,{"k":"v"}]"#), None);
+        assert_eq!(dup("not json"), None);
     }
 
     #[test]

@@ -150,6 +150,10 @@ async fn hostile_bodies_get_json_rpc_errors_and_the_server_keeps_answering() {
         let error = &r.json["error"];
         let result = &r.json["result"];
         assert!(error["code"].is_i64() || is_error(result), "{name}: a JSON-RPC error or an error result: {}", r.text);
+        if name == "duplicate-keys.json" {
+            assert_eq!((r.status, error["code"].as_i64()), (StatusCode::BAD_REQUEST, Some(-32600)), "{}", r.text);
+            assert!(error["message"].as_str().unwrap().contains("\"country\" appears twice"), "{}", r.text);
+        }
         seen += 1;
     }
     assert!(seen >= 7);
