@@ -71,8 +71,12 @@ impl Caller {
         caller
     }
 
-    /// May this caller use a tool that needs `scope`? Callers without scopes (IAM, local) may.
+    /// May this caller use a tool that needs `scope`? Identified callers without scopes (IAM,
+    /// local) may; a caller nobody identified may not.
     pub fn has_scope(&self, scope: &str) -> bool {
+        if self.source == PrincipalSource::Anonymous || self.principal.is_none() {
+            return false;
+        }
         self.scopes.as_ref().is_none_or(|scopes| scopes.iter().any(|s| s == scope))
     }
 }
@@ -138,5 +142,25 @@ fn authorizer_identity(ctx: &RequestContext) -> Option<Identity> {
             })
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_identified_callers_pass_a_scope_check_without_scopes() {
+        let caller = |principal: Option<&str>, source, scopes: Option<Vec<&str>>| Caller {
+            principal: principal.map(str::to_owned),
+            source,
+            scopes: scopes.map(|s| s.into_iter().map(str::to_owned).collect()),
+            request_id: "r".into(),
+        };
+        assert!(caller(Some("arn:role"), PrincipalSource::Iam, None).has_scope("mcp:write"));
+        assert!(caller(Some("me"), PrincipalSource::Local, None).has_scope("mcp:write"));
+        assert!(caller(Some("u"), PrincipalSource::Jwt, Some(vec!["mcp:write"])).has_scope("mcp:write"));
+        assert!(!caller(Some("u"), PrincipalSource::Jwt, Some(vec!["mcp:read"])).has_scope("mcp:write"));
+        assert!(!caller(None, PrincipalSource::Anonymous, None).has_scope("mcp:write"), "nobody vouched for it");
     }
 }

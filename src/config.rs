@@ -194,7 +194,8 @@ fn oidc_from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Oidc
             return Err(invalid(name, url, "an https URL (http only on loopback, for the local platform)"));
         }
     }
-    Ok(Some(OidcConfig { issuer: issuer.trim_end_matches('/').to_owned(), audience, jwks_url }))
+    // Kept exactly as given: it must equal the tokens' `iss` and the gateway authorizer's issuer.
+    Ok(Some(OidcConfig { issuer, audience, jwks_url }))
 }
 
 fn secure_or_loopback(url: &str) -> bool {
@@ -374,6 +375,15 @@ impl Config {
         let state_endpoint_url = get("STATE_ENDPOINT_URL").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let idempotency_retention = Duration::from_secs(positive(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?);
         let idempotency_lease = millis(&get, "IDEMPOTENCY_LEASE_MS", request_deadline.as_millis() as u64 + 5_000)?;
+        // A lease must outlive the call holding it (the deadline, plus the store's own 2 s), or a
+        // repeat could run the mutation a second time while the first is still sending it.
+        if idempotency_lease < request_deadline + Duration::from_secs(2) {
+            return Err(invalid(
+                "IDEMPOTENCY_LEASE_MS",
+                &idempotency_lease.as_millis().to_string(),
+                "at least REQUEST_DEADLINE_MS + 2000",
+            ));
+        }
 
         Ok(Config {
             stage,
@@ -426,7 +436,7 @@ mod tests {
         let issuer = [("OIDC_ISSUER", "https://idp.example.com/"), ("OIDC_AUDIENCE", "b2b-mcp")];
         let c = raw(Mode::Serve, &issuer).expect("jwt");
         assert_eq!(c.inbound_auth, InboundAuth::Jwt);
-        assert_eq!(c.oidc.as_ref().map(|o| o.issuer.as_str()), Some("https://idp.example.com"));
+        assert_eq!(c.oidc.as_ref().map(|o| o.issuer.as_str()), Some("https://idp.example.com/"), "kept as given");
         assert!(c.local_principal.is_none(), "no fixed identity where tokens are checked");
         assert_eq!(c.write_scope, "mcp:write");
 
@@ -442,6 +452,15 @@ mod tests {
         assert!(raw(Mode::Serve, &[("OIDC_ISSUER", "http://idp.example.com"), issuer[1]]).is_err(), "https only");
         assert!(raw(Mode::Serve, &[issuer[0]]).is_err(), "an issuer needs its audience");
         assert!(raw(Mode::Serve, &[issuer[0], issuer[1], ("WRITE_SCOPE", "a b")]).is_err());
+    }
+
+    #[test]
+    fn an_idempotency_lease_must_outlive_the_request() {
+        assert!(config(Mode::Serve, &[("IDEMPOTENCY_LEASE_MS", "1000")]).is_err(), "shorter than the deadline");
+        let c =
+            config(Mode::Serve, &[("REQUEST_DEADLINE_MS", "1000"), ("IDEMPOTENCY_LEASE_MS", "3000")]).expect("valid");
+        assert_eq!(c.idempotency_lease, Duration::from_secs(3));
+        assert_eq!(config(Mode::Serve, &[]).expect("valid").idempotency_lease, Duration::from_secs(25), "default");
     }
 
     #[test]

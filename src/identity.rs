@@ -58,15 +58,28 @@ const KEYS_TTL: Duration = Duration::from_secs(600);
 const REFETCH_AFTER: Duration = Duration::from_secs(30);
 const CLOCK_SKEW_SECONDS: u64 = 60;
 
+/// The issuer's keys as last fetched, and how the last attempt went.
+#[derive(Default)]
 struct Keys {
-    set: JwkSet,
-    fetched: Instant,
+    set: Option<JwkSet>,
+    fetched: Option<Instant>,
+    last_attempt: Option<Instant>,
+}
+
+impl Keys {
+    fn fresh(&self) -> bool {
+        self.fetched.is_some_and(|t| t.elapsed() < KEYS_TTL)
+    }
+
+    fn find(&self, kid: Option<&str>) -> Option<Jwk> {
+        self.set.as_ref().and_then(|set| find(set, kid))
+    }
 }
 
 pub struct TokenVerifier {
     oidc: OidcConfig,
     http: reqwest::Client,
-    keys: RwLock<Option<Keys>>,
+    keys: RwLock<Keys>,
     /// One fetch at a time; callers that waited use what it fetched.
     fetching: Mutex<()>,
 }
@@ -79,6 +92,7 @@ struct Claims {
     aud: Audience,
     scope: Option<String>,
     scp: Option<Scopes>,
+    token_use: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -104,12 +118,16 @@ struct OpenIdConfiguration {
 
 impl TokenVerifier {
     pub fn new(oidc: OidcConfig) -> TokenVerifier {
+        // https only, unless the issuer itself is the local platform on loopback (config allows
+        // plain http nowhere else), so a redirect can never downgrade the key fetch.
+        let https_only = oidc.issuer.starts_with("https://");
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::limited(3))
+            .https_only(https_only)
             .build()
             .unwrap_or_default();
-        TokenVerifier { oidc, http, keys: RwLock::new(None), fetching: Mutex::new(()) }
+        TokenVerifier { oidc, http, keys: RwLock::new(Keys::default()), fetching: Mutex::new(()) }
     }
 
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
@@ -123,12 +141,18 @@ impl TokenVerifier {
         validation.set_issuer(&[&self.oidc.issuer]);
         validation.validate_aud = false; // checked below: `aud`, or Cognito's `client_id`
         validation.leeway = CLOCK_SKEW_SECONDS;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "iss"]);
         let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
             _ => TokenError::Invalid,
         })?;
         let claims = data.claims;
+        // Cognito ID tokens carry the app client as `aud` too; they identify a user to the client,
+        // they do not authorize calls to an API.
+        if claims.token_use.as_deref() == Some("id") {
+            return Err(TokenError::Invalid);
+        }
         let audience = &self.oidc.audience;
         let for_us = match &claims.aud {
             Audience::One(a) => a == audience,
@@ -142,34 +166,60 @@ impl TokenVerifier {
         Ok(VerifiedToken { principal, scopes: scopes_of(claims.scope.as_deref(), claims.scp) })
     }
 
-    /// The key for `kid` from cached keys; keys are fetched when absent or stale, and again
-    /// (not more than every 30 s) when the token names a key we do not have (key rotation).
+    /// The key for `kid`. Cached keys are used for 10 minutes; they are fetched when missing or
+    /// stale, or when a token names a key we do not have (rotation), but at most one attempt
+    /// every 30 s, whatever its outcome, and callers waiting meanwhile share its result. When the
+    /// identity provider cannot be reached, the keys we had go on being used (stale on error).
     async fn key_for(&self, kid: Option<&str>) -> Result<Jwk, TokenError> {
-        if let Some(keys) = self.keys.read().await.as_ref()
-            && keys.fetched.elapsed() < KEYS_TTL
-            && let Some(jwk) = find(&keys.set, kid)
         {
-            return Ok(jwk);
+            let keys = self.keys.read().await;
+            if keys.fresh()
+                && let Some(jwk) = keys.find(kid)
+            {
+                return Ok(jwk);
+            }
         }
         let _one_fetch = self.fetching.lock().await;
-        // Someone else may have fetched while we waited.
-        if let Some(keys) = self.keys.read().await.as_ref()
-            && (keys.fetched.elapsed() < REFETCH_AFTER
-                || (keys.fetched.elapsed() < KEYS_TTL && find(&keys.set, kid).is_some()))
         {
-            return find(&keys.set, kid).ok_or(TokenError::Invalid);
+            let keys = self.keys.read().await;
+            let known = keys.find(kid);
+            if keys.fresh() && known.is_some() {
+                return known.ok_or(TokenError::Invalid);
+            }
+            if keys.last_attempt.is_some_and(|t| t.elapsed() < REFETCH_AFTER) {
+                // Tried moments ago: stale keys if they have it, else the last attempt's answer.
+                return match (known, keys.fresh() || keys.set.is_some()) {
+                    (Some(jwk), _) => Ok(jwk),
+                    (None, true) => Err(TokenError::Invalid),
+                    (None, false) => Err(TokenError::KeysUnavailable),
+                };
+            }
         }
-        let set = self.fetch_keys().await?;
-        let found = find(&set, kid);
-        *self.keys.write().await = Some(Keys { set, fetched: Instant::now() });
-        found.ok_or(TokenError::Invalid)
+        let fetched = self.fetch_keys().await;
+        let mut keys = self.keys.write().await;
+        keys.last_attempt = Some(Instant::now());
+        match fetched {
+            Ok(set) => {
+                keys.set = Some(set);
+                keys.fetched = keys.last_attempt;
+                keys.find(kid).ok_or(TokenError::Invalid)
+            }
+            Err(error) => match keys.find(kid) {
+                Some(jwk) => {
+                    tracing::warn!("using the signing keys fetched earlier: the identity provider is unreachable");
+                    Ok(jwk)
+                }
+                None => Err(error),
+            },
+        }
     }
 
     async fn fetch_keys(&self) -> Result<JwkSet, TokenError> {
         let jwks_url = match &self.oidc.jwks_url {
             Some(url) => url.clone(),
             None => {
-                let discovery = format!("{}/.well-known/openid-configuration", self.oidc.issuer);
+                let base = self.oidc.issuer.trim_end_matches('/');
+                let discovery = format!("{base}/.well-known/openid-configuration");
                 self.get_json::<OpenIdConfiguration>(&discovery).await?.jwks_uri
             }
         };

@@ -128,6 +128,9 @@ fn fts_query(text: &str) -> Result<Option<String>, DbError> {
     Ok((!terms.is_empty()).then(|| terms.join(" ")))
 }
 
+/// How long the platform remembers an idempotency key (the server's retention).
+const KEY_RETENTION_SECONDS: i64 = 86_400;
+
 pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
@@ -139,8 +142,9 @@ impl Db {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS mutation_keys (owner_id TEXT NOT NULL, key TEXT NOT NULL,
-               result TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (owner_id, key));",
+             CREATE TABLE IF NOT EXISTS applied_mutations (owner_id TEXT NOT NULL, operation TEXT NOT NULL,
+               key TEXT NOT NULL, result TEXT NOT NULL, applied_at INTEGER NOT NULL,
+               PRIMARY KEY (owner_id, operation, key));",
         )?;
         let existing: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'dataset'", [], |r| r.get(0)).optional()?;
@@ -378,19 +382,26 @@ impl Db {
         Ok(Some(page(rows, limit)))
     }
 
-    /// Apply a mutation at most once per `(owner, key)`: a repeat with the same idempotency key
-    /// gets the first result and changes nothing (what a real platform offers as a client token).
-    /// Without a key it simply runs. Check, apply and record happen under one lock.
+    /// Apply a mutation at most once per `(owner, operation, key)` within a day: a repeat with the
+    /// same idempotency key gets the first result and changes nothing (what a real platform offers
+    /// as a client token). Without a key it simply runs. Check, apply and record happen under one
+    /// lock. A key older than the retention, or whose record cannot be read back, applies anew.
     fn once<T: Serialize + DeserializeOwned>(
         &self,
         owner: &str,
+        operation: &str,
         key: Option<&str>,
         apply: impl FnOnce(&mut Connection) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let mut conn = self.lock();
         let Some(key) = key else { return apply(&mut conn) };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let earlier: Option<String> = conn
-            .query_row("SELECT result FROM mutation_keys WHERE owner_id = ?1 AND key = ?2", [owner, key], |r| r.get(0))
+            .query_row(
+                "SELECT result FROM applied_mutations WHERE owner_id = ?1 AND operation = ?2 AND key = ?3 AND applied_at > ?4",
+                params![owner, operation, key, now - KEY_RETENTION_SECONDS],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(result) = earlier.and_then(|text| serde_json::from_str(&text).ok()) {
             return Ok(result);
@@ -398,15 +409,17 @@ impl Db {
         let result = apply(&mut conn)?;
         let text = serde_json::to_string(&result).unwrap_or_default();
         conn.execute(
-            "INSERT OR REPLACE INTO mutation_keys (owner_id, key, result, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![owner, key, text, now_rfc3339()],
+            "INSERT OR REPLACE INTO applied_mutations (owner_id, operation, key, result, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![owner, operation, key, text, now],
         )?;
         Ok(result)
     }
 
     /// How many mutations were applied with an idempotency key (tests: a repeat applies nothing).
     pub fn keyed_mutation_count(&self, owner: &str) -> Result<i64, DbError> {
-        Ok(self.lock().query_row("SELECT COUNT(*) FROM mutation_keys WHERE owner_id = ?1", [owner], |r| r.get(0))?)
+        Ok(self
+            .lock()
+            .query_row("SELECT COUNT(*) FROM applied_mutations WHERE owner_id = ?1", [owner], |r| r.get(0))?)
     }
 
     pub fn create_collection(
@@ -416,7 +429,7 @@ impl Db {
         description: Option<&str>,
         key: Option<&str>,
     ) -> Result<CollectionRow, DbError> {
-        self.once(owner, key, |conn| Self::insert_collection(conn, owner, name, description))
+        self.once(owner, "createCollection", key, |conn| Self::insert_collection(conn, owner, name, description))
     }
 
     fn insert_collection(
@@ -450,7 +463,7 @@ impl Db {
         ids: &[String],
         key: Option<&str>,
     ) -> Result<Option<AddResult>, DbError> {
-        self.once(owner, key, |conn| Self::insert_items(conn, owner, collection, ids))
+        self.once(owner, "addToCollection", key, |conn| Self::insert_items(conn, owner, collection, ids))
     }
 
     fn insert_items(
@@ -502,7 +515,9 @@ impl Db {
         max_contacts: i64,
         key: Option<&str>,
     ) -> Result<DiscoveryRow, DbError> {
-        self.once(owner, key, |conn| Self::insert_discovery(conn, owner, company, department, max_contacts))
+        self.once(owner, "requestEmailDiscovery", key, |conn| {
+            Self::insert_discovery(conn, owner, company, department, max_contacts)
+        })
     }
 
     fn insert_discovery(

@@ -70,10 +70,20 @@ impl RateLimiter for LocalRateLimiter {
     }
 }
 
-/// Idempotency records of this process, forgotten after the retention window.
+/// Idempotency records of this process, forgotten after the retention window. Bounded: at most
+/// [`MAX_RECORDS`] live records (beyond that a new claim is refused, retry-safe), results of at
+/// most the size a DynamoDB item could hold, and expired records swept out in amortised O(1).
 pub struct MemoryIdempotency {
     retention: Duration,
-    records: Mutex<HashMap<String, Record>>,
+    records: Mutex<Records>,
+}
+
+/// Live idempotency records one process keeps at most.
+pub const MAX_RECORDS: usize = 100_000;
+
+struct Records {
+    map: HashMap<String, Record>,
+    sweep_at: usize,
 }
 
 enum Record {
@@ -81,41 +91,63 @@ enum Record {
     Done { result: Value, expires: Instant },
 }
 
+impl Record {
+    fn live(&self, now: Instant) -> bool {
+        match self {
+            Record::Pending { lease_until } => *lease_until > now,
+            Record::Done { expires, .. } => *expires > now,
+        }
+    }
+}
+
 impl MemoryIdempotency {
     pub fn new(retention: Duration) -> MemoryIdempotency {
-        MemoryIdempotency { retention, records: Mutex::new(HashMap::new()) }
+        MemoryIdempotency { retention, records: Mutex::new(Records { map: HashMap::new(), sweep_at: SWEEP_AT }) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl IdempotencyStore for MemoryIdempotency {
     fn begin<'a>(&'a self, key: &'a str, lease: Duration) -> BoxFuture<'a, Result<Claim, StateError>> {
         let now = Instant::now();
-        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        records.retain(|_, r| match r {
-            Record::Pending { lease_until } => *lease_until > now,
-            Record::Done { expires, .. } => *expires > now,
-        });
-        let claim = match records.get(key) {
-            Some(Record::Done { result, .. }) => Claim::Done(result.clone()),
-            Some(Record::Pending { .. }) => Claim::InFlight,
+        let mut records = self.lock();
+        if records.map.len() >= records.sweep_at {
+            records.map.retain(|_, r| r.live(now));
+            records.sweep_at = (records.map.len() * 2).max(SWEEP_AT);
+        }
+        let claim = match records.map.get(key).filter(|r| r.live(now)) {
+            Some(Record::Done { result, .. }) => Ok(Claim::Done(result.clone())),
+            Some(Record::Pending { .. }) => Ok(Claim::InFlight),
+            None if records.map.len() >= MAX_RECORDS => {
+                Err(StateError(format!("{MAX_RECORDS} idempotency records in memory; set STATE_TABLE")))
+            }
             None => {
-                records.insert(key.to_owned(), Record::Pending { lease_until: now + lease });
-                Claim::Fresh
+                records.map.insert(key.to_owned(), Record::Pending { lease_until: now + lease });
+                Ok(Claim::Fresh)
             }
         };
-        Box::pin(async move { Ok(claim) })
+        Box::pin(async move { claim })
     }
 
     fn complete<'a>(&'a self, key: &'a str, result: &'a Value) -> BoxFuture<'a, Result<(), StateError>> {
-        let record = Record::Done { result: result.clone(), expires: Instant::now() + self.retention };
-        self.records.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), record);
-        Box::pin(async { Ok(()) })
+        let size = result.to_string().len();
+        let outcome = if size > super::dynamo::MAX_RESULT_BYTES {
+            Err(StateError(format!("a result of {size} bytes is too large to record")))
+        } else {
+            let record = Record::Done { result: result.clone(), expires: Instant::now() + self.retention };
+            self.lock().map.insert(key.to_owned(), record);
+            Ok(())
+        };
+        Box::pin(async move { outcome })
     }
 
     fn abandon<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
-        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        if matches!(records.get(key), Some(Record::Pending { .. })) {
-            records.remove(key);
+        let mut records = self.lock();
+        if matches!(records.map.get(key), Some(Record::Pending { .. })) {
+            records.map.remove(key);
         }
         Box::pin(async { Ok(()) })
     }

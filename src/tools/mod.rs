@@ -132,14 +132,19 @@ impl ToolContext {
             }
             Claim::InFlight => return Err(ToolError::InProgress(tool)),
         }
-        match self.call::<_, Value>(operation, &variables).await {
-            Ok(data) => {
+        let answer = self.call::<_, Value>(operation, &variables).await.and_then(|data| {
+            // Read before recording: an answer this tool cannot read must not be replayed for a day.
+            let parsed = serde_json::from_value::<D>(data.clone())
+                .map_err(|e| ToolError::Backend(crate::backend::BackendError::Malformed(e.to_string())))?;
+            Ok((data, parsed))
+        });
+        match answer {
+            Ok((data, parsed)) => {
                 if let Err(e) = store.complete(&key, &data).await {
                     // The change is made; the platform's own key still makes a retry safe.
                     tracing::warn!(tool, error = %e, "could not record a mutation's result");
                 }
-                serde_json::from_value(data)
-                    .map_err(|e| ToolError::Backend(crate::backend::BackendError::Malformed(e.to_string())))
+                Ok(parsed)
             }
             Err(error) => {
                 if let Err(e) = store.abandon(&key).await {
@@ -160,8 +165,10 @@ impl ToolContext {
         if self.charged.swap(true, Ordering::Relaxed) {
             return Ok(());
         }
-        let principal = self.caller.principal.as_deref().unwrap_or("anonymous");
-        match limiter.check(principal, tool).await? {
+        // Callers are counted per source and principal, so no principal can spend another's
+        // budget (a token subject named like an IAM ARN, or "anonymous", gets its own bucket).
+        let bucket = format!("{:?}:{}", self.caller.source, self.caller.principal.as_deref().unwrap_or(""));
+        match limiter.check(&bucket, tool).await? {
             RateDecision::Allowed => Ok(()),
             RateDecision::Limited { retry_after } => Err(ToolError::RateLimited { tool, retry_after }),
         }

@@ -211,6 +211,8 @@ async fn bad_tokens_are_refused_with_invalid_token() {
         ("hmac with a public key", hmac, "not valid"),
         ("forged claims", format!("{head}.{forged_payload}.{signature}"), "not valid"),
         ("garbage", "not.a.jwt".to_owned(), "not valid"),
+        ("cognito id token", token(&idp, json!({"token_use": "id"}), Some(KID)), "not valid"),
+        ("not valid yet", token(&idp, json!({"nbf": now + 3600}), Some(KID)), "not valid"),
     ];
     for (case, t, says) in cases {
         let r = call(&h, Some(&t), "search_companies", json!({"country": "DE"})).await;
@@ -270,4 +272,53 @@ async fn in_lambda_scopes_and_principals_come_from_the_authorizer_context() {
         owners,
         [json!("writer-1"), json!("cognito-writer"), json!("arn:aws:sts::123456789012:assumed-role/crm-sync/worker")]
     );
+}
+
+#[tokio::test]
+async fn urls_handed_out_are_never_built_from_a_spoofed_host_or_scheme() {
+    let (idp, db) = identity_provider().await;
+    let h = server(&idp, &[]);
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta()}});
+    let v = [("mcp-protocol-version", V2026), ("mcp-method", "tools/list")];
+    // A Host this deployment does not serve: refused, and no URL is built from it.
+    let r = h.post(body.clone(), &[v[0], v[1], ("host", "evil.example")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert!(r.headers.get("www-authenticate").is_none());
+    // A forwarded scheme that is not exactly http or https is ignored.
+    let r = h.post(body, &[v[0], v[1], ("x-forwarded-proto", "https://evil.example/x?")]).await;
+    let challenge = r.headers["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.contains("resource_metadata=\"http://localhost:3000/") && !challenge.contains("evil"),
+        "{challenge}"
+    );
+
+    let metadata = |host: &'static str| {
+        let request = http::Request::get("/.well-known/oauth-protected-resource/mcp").header("host", host);
+        let app = h.app.clone();
+        async move {
+            use tower::ServiceExt;
+            app.oneshot(request.body(axum::body::Body::empty()).unwrap()).await.unwrap()
+        }
+    };
+    assert_eq!(metadata("evil.example").await.status(), StatusCode::FORBIDDEN);
+    let ok = metadata("127.0.0.1:3000").await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.headers()["vary"], "Host, X-Forwarded-Proto", "one cached copy per host");
+    remove(&db);
+}
+
+#[tokio::test]
+async fn an_issuer_with_a_trailing_slash_is_matched_as_given() {
+    let (idp, db) = identity_provider().await;
+    let issuer = format!("http://{}/", idp.addr);
+    let h = harness(Mode::Serve, &[("OIDC_ISSUER", issuer.as_str()), ("OIDC_AUDIENCE", defaults::MCP_AUDIENCE)]);
+    let t = token(&idp, json!({"iss": issuer}), Some(KID));
+    let r = call(&h, Some(&t), "search_companies", json!({"country": "DE"})).await;
+    assert_eq!(r.status, StatusCode::OK, "Auth0-style issuers end in a slash: {}", r.text);
+    let without = token(&idp, json!({}), Some(KID));
+    assert_eq!(
+        call(&h, Some(&without), "search_companies", json!({"country": "DE"})).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    remove(&db);
 }

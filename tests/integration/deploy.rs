@@ -288,6 +288,12 @@ fn alarms_watch_the_metrics_the_server_emits() {
             assert_eq!(scalar(&rate["Threshold"]), "0.05");
             assert_eq!(rate["TreatMissingData"], "notBreaching");
 
+            let errors = stack.resource("FunctionErrorsAlarm")["Properties"].clone();
+            assert_eq!(
+                (errors["Namespace"].as_str(), errors["MetricName"].as_str()),
+                (Some("AWS/Lambda"), Some("Errors")),
+                "{stage}: failures without an audit record are watched too"
+            );
             let throttles = stack.resource("ThrottlesAlarm")["Properties"].clone();
             let function_name = scalar(&function(&stack)["FunctionName"]);
             assert_eq!(throttles["Dimensions"], json!([{"Name": "FunctionName", "Value": function_name}]));

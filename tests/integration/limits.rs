@@ -135,7 +135,13 @@ async fn a_crash_between_the_platform_and_the_record_neither_loses_nor_repeats_t
     let backend = Arc::new(connect(&appsync, Some(crate::platform::platform_sdk())).await.expect("connect"));
     let store = dynamo(&moto.url, &[]);
     let crashing = Arc::new(CrashOnFirstRecord { inner: store.clone(), crashed: false.into() });
-    let vars = [("LOCAL_PRINCIPAL", "alice"), ("ALLOW_MUTATIONS", "true"), ("IDEMPOTENCY_LEASE_MS", "1500")];
+    let vars = [
+        ("LOCAL_PRINCIPAL", "alice"),
+        ("ALLOW_MUTATIONS", "true"),
+        ("REQUEST_DEADLINE_MS", "1000"),
+        ("BACKEND_TIMEOUT_MS", "1000"),
+        ("IDEMPOTENCY_LEASE_MS", "3000"),
+    ];
     let node = client_with_stores(backend, Mode::Serve, &vars, store, crashing);
     let create = json!({"name": "Crash test"});
 
@@ -147,7 +153,7 @@ async fn a_crash_between_the_platform_and_the_record_neither_loses_nor_repeats_t
     let during = node.call("create_collection", create.clone()).await;
     assert!(text_of(&during).contains("still running"), "within the dead call's lease: {during}");
 
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    tokio::time::sleep(Duration::from_millis(3200)).await;
     let retried = node.call("create_collection", create.clone()).await;
     assert!(!is_error(&retried), "{retried}");
     assert_eq!(retried["structuredContent"]["collection"]["id"], applied[0].id.as_str(), "the first result, not lost");
