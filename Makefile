@@ -10,7 +10,7 @@ NODE_TOOLS ?= .tools/node
 export B2B_TOOLS_VENV := $(abspath $(VENV))
 export B2B_TOOLS_NODE := $(abspath $(NODE_TOOLS))
 
-.PHONY: help build build-debug release test lint fmt run stdio tools smoke conformance inspector \
+.PHONY: help build build-debug release test lint fmt run stdio tools smoke conformance inspector bench fuzz \
 	watch invoke deploy logs clean
 
 help:
@@ -146,6 +146,21 @@ deploy: $(VENV)/.installed
 logs: $(VENV)/.installed
 	$(check_stage)
 	$(SAM) logs --stack-name $(BIN)-$(STAGE) --name McpFunction --tail
+
+# Benchmarks (results in bench-results/): the MCP layer in-process, end to end on loopback next
+# to the platform alone, and load with faults against the real binary.
+bench: $(VENV)/.installed
+	$(CARGO) bench --locked --bench mcp_overhead
+	$(CARGO) bench --locked --bench load
+	$(CARGO) bench --locked --bench state_latency
+
+# The request-path fuzz target (libFuzzer through cargo-fuzz, on the stable toolchain via
+# RUSTC_BOOTSTRAP). FUZZ_RUNS bounds it: CI runs it short; leave it running for a long campaign.
+FUZZ_RUNS ?= 20000
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install --locked cargo-fuzz
+	mkdir -p fuzz/corpus/request && cp -n fuzz/seeds/request/* fuzz/corpus/request/ 2>/dev/null || true
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run request corpus/request -- -runs=$(FUZZ_RUNS) -max_len=4096
 
 clean:
 	$(CARGO) clean

@@ -25,6 +25,9 @@ pub struct Fault {
     /// How many requests the admin-set fault applies to; absent means until cleared.
     #[serde(default)]
     pub count: Option<u32>,
+    /// Apply the admin-set fault to one request in every N (load tests: `10` is 10%).
+    #[serde(default)]
+    pub every: Option<u32>,
 }
 
 impl Fault {
@@ -50,6 +53,7 @@ impl Fault {
 #[derive(Default)]
 pub struct Faults {
     current: Mutex<Option<Fault>>,
+    seen: std::sync::atomic::AtomicU64,
 }
 
 impl Faults {
@@ -65,6 +69,12 @@ impl Faults {
     pub fn next(&self) -> Option<Fault> {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
         let fault = current.clone()?;
+        if let Some(every) = fault.every.filter(|n| *n > 1) {
+            let n = self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if !n.is_multiple_of(u64::from(every)) {
+                return None;
+            }
+        }
         match fault.count {
             Some(0) => {
                 *current = None;
@@ -96,6 +106,14 @@ mod tests {
         assert!(Fault::parse_header("explode").is_err());
         assert!(Fault::parse_header("status=200").is_err());
         assert!(Fault::parse_header("status=101").is_err());
+    }
+
+    #[test]
+    fn every_nth_request_gets_the_fault() {
+        let faults = Faults::default();
+        faults.set(Fault { status: Some(503), every: Some(10), ..Fault::default() });
+        let hit = (0..100).filter(|_| faults.next().is_some()).count();
+        assert_eq!(hit, 10);
     }
 
     #[test]
