@@ -15,7 +15,7 @@ use b2b_mcp::error::Outcome;
 use serde_json::json;
 
 use crate::common::{Client, client_over, is_error, text_of};
-use crate::stub::{CountingProxy, Moto, Scripted, Stub, search_data, venv_bin};
+use crate::stub::{CountingProxy, Moto, Scripted, Stub, moto_sdk_config, search_data, venv_bin};
 
 fn test_credentials() -> Credentials {
     Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None, "test")
@@ -33,16 +33,6 @@ fn iam_client(stub: &Stub, attempt_timeout: Duration, vars: &[(&str, &str)]) -> 
     client_over(Arc::new(backend), Mode::Serve, vars)
 }
 
-fn test_sdk_config() -> aws_config::SdkConfig {
-    aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "testing", "testing", None, None, "test",
-        )))
-        .build()
-}
-
 fn appsync_config(stub: &Stub, auth: AppsyncAuth, secret_arn: &str, secrets_url: &str) -> AppsyncConfig {
     AppsyncConfig {
         url: stub.url(),
@@ -56,7 +46,7 @@ fn appsync_config(stub: &Stub, auth: AppsyncAuth, secret_arn: &str, secrets_url:
 }
 
 async fn create_secret(moto: &Moto, name: &str, value: &str) -> String {
-    let sdk = test_sdk_config();
+    let sdk = moto_sdk_config();
     let conf = aws_sdk_secretsmanager::config::Builder::from(&sdk).endpoint_url(&moto.url).build();
     let client = aws_sdk_secretsmanager::Client::from_conf(conf);
     let out = client.create_secret().name(name).secret_string(value).send().await.expect("create secret in moto");
@@ -64,7 +54,7 @@ async fn create_secret(moto: &Moto, name: &str, value: &str) -> String {
 }
 
 async fn rotate_secret(moto: &Moto, arn: &str, value: &str) {
-    let sdk = test_sdk_config();
+    let sdk = moto_sdk_config();
     let conf = aws_sdk_secretsmanager::config::Builder::from(&sdk).endpoint_url(&moto.url).build();
     let client = aws_sdk_secretsmanager::Client::from_conf(conf);
     client.put_secret_value().secret_id(arn).secret_string(value).send().await.expect("rotate");
@@ -253,7 +243,7 @@ async fn api_key_secret_through_moto() {
     let stub = Stub::start(vec![]).await;
 
     let config = appsync_config(&stub, AppsyncAuth::ApiKey, &arn, &proxy.url);
-    let backend = connect(&config, Some(test_sdk_config())).await.expect("connect");
+    let backend = connect(&config, Some(moto_sdk_config())).await.expect("connect");
     assert_eq!(proxy.get_secret_value_calls(), 0, "nothing fetched at init");
     let client = client_over(Arc::new(backend), Mode::Serve, &[]);
 
@@ -279,7 +269,7 @@ async fn api_key_secret_through_moto() {
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf",
         &proxy.url,
     );
-    let client = client_over(Arc::new(connect(&missing, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(Arc::new(connect(&missing, Some(moto_sdk_config())).await.unwrap()), Mode::Serve, &[]);
     let result = search(&client).await;
     assert!(text_of(&result).contains("could not authenticate to the company platform"), "{result}");
     assert_eq!(client.audit.records()[0].outcome, Outcome::BackendError);
@@ -288,7 +278,7 @@ async fn api_key_secret_through_moto() {
     let down = format!("http://127.0.0.1:{}", crate::stub::free_port());
     let client = client_over(
         Arc::new(
-            connect(&appsync_config(&stub, AppsyncAuth::ApiKey, &arn, &down), Some(test_sdk_config())).await.unwrap(),
+            connect(&appsync_config(&stub, AppsyncAuth::ApiKey, &arn, &down), Some(moto_sdk_config())).await.unwrap(),
         ),
         Mode::Serve,
         &[],
@@ -306,7 +296,7 @@ async fn oidc_client_credentials_through_moto() {
     let arn = create_secret(&moto, "appsync-oidc", &secret.to_string()).await;
     let proxy = CountingProxy::start(&moto.url).await;
     let config = appsync_config(&stub, AppsyncAuth::Oidc, &arn, &proxy.url);
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(Arc::new(connect(&config, Some(moto_sdk_config())).await.unwrap()), Mode::Serve, &[]);
 
     for _ in 0..3 {
         assert!(!is_error(&search(&client).await));

@@ -12,19 +12,11 @@ use platform_local::defaults;
 use serde_json::{Value, json};
 
 use crate::common::{Harness, Reply, V2026, harness, is_error, meta, text_of};
+use crate::platform::TestPlatform;
 
 /// The platform, whose sign-in issues and publishes keys for MCP clients' tokens.
-async fn identity_provider() -> (platform_local::Running, std::path::PathBuf) {
-    let path = std::env::temp_dir().join(format!("b2b-auth-{}-{}.sqlite", std::process::id(), now_seconds()));
-    let settings = platform_local::Settings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        db_path: path.clone(),
-        companies: 200,
-        seed: 3,
-        auth: defaults::auth_config(&[platform_local::auth::Mode::Iam]),
-        progress: false,
-    };
-    (platform_local::start(settings).await.expect("platform"), path)
+async fn identity_provider() -> TestPlatform {
+    crate::platform::platform(&[platform_local::auth::Mode::Iam]).await
 }
 
 fn issuer(idp: &platform_local::Running) -> String {
@@ -64,15 +56,9 @@ async fn call(h: &Harness, bearer: Option<&str>, tool: &str, arguments: Value) -
     h.post(body, &headers).await
 }
 
-fn remove(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
 #[tokio::test]
 async fn without_a_token_serve_answers_401_pointing_at_the_metadata() {
-    let (idp, db) = identity_provider().await;
+    let idp = identity_provider().await;
     let h = server(&idp, &[]);
     let r = call(&h, None, "search_companies", json!({"country": "DE"})).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
@@ -91,12 +77,11 @@ async fn without_a_token_serve_answers_401_pointing_at_the_metadata() {
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{value}");
     }
-    remove(&db);
 }
 
 #[tokio::test]
 async fn the_protected_resource_metadata_names_the_issuer_and_the_write_scope() {
-    let (idp, db) = identity_provider().await;
+    let idp = identity_provider().await;
     let h = server(&idp, &[("WRITE_SCOPE", "b2b:write")]).client.over_http().await;
     let base = h.http.clone().unwrap().trim_end_matches("/mcp").to_owned();
     for path in ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"] {
@@ -113,12 +98,11 @@ async fn the_protected_resource_metadata_names_the_issuer_and_the_write_scope() 
     assert_eq!(r.status(), 401);
     let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_owned();
     assert!(challenge.contains(&format!("{base}/.well-known/oauth-protected-resource/mcp")), "{challenge}");
-    remove(&db);
 }
 
 #[tokio::test]
 async fn a_token_without_the_write_scope_cannot_mutate_even_where_mutations_are_on() {
-    let (idp, db) = identity_provider().await;
+    let idp = identity_provider().await;
     let h = server(&idp, &[("ALLOW_MUTATIONS", "true")]);
     let reader = token(&idp, json!({"scope": "mcp:read"}), Some(KID));
     let r = call(&h, Some(&reader), "search_companies", json!({"country": "DE"})).await;
@@ -141,12 +125,11 @@ async fn a_token_without_the_write_scope_cannot_mutate_even_where_mutations_are_
     let sent = h.backend.calls().last().cloned().unwrap();
     assert_eq!(sent.operation, "CreateCollection");
     assert_eq!(sent.variables["input"]["ownerId"], "user-7", "the token's subject owns the collection");
-    remove(&db);
 }
 
 #[tokio::test]
 async fn real_identity_provider_shapes_are_accepted() {
-    let (idp, db) = identity_provider().await;
+    let idp = identity_provider().await;
     let h = server(&idp, &[("ALLOW_MUTATIONS", "true")]);
     let cases = [
         // Cognito access token: no `aud`, the app client id in `client_id`, scopes in `scope`.
@@ -182,12 +165,11 @@ async fn real_identity_provider_shapes_are_accepted() {
         assert!(!is_error(&r.json["result"]), "{case}: {}", r.text);
         assert_eq!(h.audit.records().last().unwrap().principal.as_deref(), Some(principal), "{case}");
     }
-    remove(&db);
 }
 
 #[tokio::test]
 async fn bad_tokens_are_refused_with_invalid_token() {
-    let (idp, db) = identity_provider().await;
+    let idp = identity_provider().await;
     let h = server(&idp, &[]);
     let now = now_seconds();
     let hmac = {
@@ -223,7 +205,6 @@ async fn bad_tokens_are_refused_with_invalid_token() {
         assert!(!r.text.contains(&t), "{case}: the token is not echoed");
     }
     assert!(h.backend.calls().is_empty() && h.audit.records().is_empty());
-    remove(&db);
 }
 
 #[tokio::test]
@@ -276,7 +257,7 @@ async fn in_lambda_scopes_and_principals_come_from_the_authorizer_context() {
 
 #[tokio::test]
 async fn urls_handed_out_are_never_built_from_a_spoofed_host_or_scheme() {
-    let (idp, db) = identity_provider().await;
+    let idp = identity_provider().await;
     let h = server(&idp, &[]);
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta()}});
     let v = [("mcp-protocol-version", V2026), ("mcp-method", "tools/list")];
@@ -304,12 +285,11 @@ async fn urls_handed_out_are_never_built_from_a_spoofed_host_or_scheme() {
     let ok = metadata("127.0.0.1:3000").await;
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(ok.headers()["vary"], "Host, X-Forwarded-Proto", "one cached copy per host");
-    remove(&db);
 }
 
 #[tokio::test]
 async fn an_issuer_with_a_trailing_slash_is_matched_as_given() {
-    let (idp, db) = identity_provider().await;
+    let idp = identity_provider().await;
     let issuer = format!("http://{}/", idp.addr);
     let h = harness(Mode::Serve, &[("OIDC_ISSUER", issuer.as_str()), ("OIDC_AUDIENCE", defaults::MCP_AUDIENCE)]);
     let t = token(&idp, json!({"iss": issuer}), Some(KID));
@@ -320,5 +300,4 @@ async fn an_issuer_with_a_trailing_slash_is_matched_as_given() {
         call(&h, Some(&without), "search_companies", json!({"country": "DE"})).await.status,
         StatusCode::UNAUTHORIZED
     );
-    remove(&db);
 }

@@ -16,13 +16,13 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 
 use crate::common::{Client, client_with_stores, is_error, text_of};
-use crate::state::{TABLE, create_table, sdk_config};
-use crate::stub::{Moto, free_port};
+use crate::state::{TABLE, create_table};
+use crate::stub::{Moto, free_port, moto_sdk_config};
 
 fn dynamo(url: &str, limits: &[(&str, u32)]) -> Arc<DynamoState> {
     let limits = limits.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect();
     Arc::new(DynamoState::new(
-        &sdk_config(),
+        &moto_sdk_config(),
         Some(url),
         TABLE,
         limits,

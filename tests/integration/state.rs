@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
@@ -14,22 +12,12 @@ use b2b_mcp::state::{Claim, IdempotencyStore, RateDecision, RateLimiter};
 use futures::future::join_all;
 use serde_json::json;
 
-use crate::stub::{Moto, free_port};
+use crate::stub::{Moto, free_port, moto_sdk_config};
 
 pub const TABLE: &str = "b2b-mcp-state";
 const WINDOW: Duration = Duration::from_secs(60);
 const RETENTION: Duration = Duration::from_secs(3600);
 const LEASE: Duration = Duration::from_secs(30);
-
-pub fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "testing", "testing", None, None, "test",
-        )))
-        .build()
-}
 
 /// moto with the table the SAM template defines, a raw client on it, and two store instances.
 struct Table {
@@ -58,7 +46,7 @@ impl Table {
 /// The table the SAM template defines (partition key `pk`, on demand), on the DynamoDB at `url`;
 /// returns a raw client on it.
 pub async fn create_table(url: &str) -> aws_sdk_dynamodb::Client {
-    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config()).endpoint_url(url).build();
+    let conf = aws_sdk_dynamodb::config::Builder::from(&moto_sdk_config()).endpoint_url(url).build();
     let raw = aws_sdk_dynamodb::Client::from_conf(conf);
     raw.create_table()
         .table_name(TABLE)
@@ -80,7 +68,7 @@ fn store(url: &str, limit: u32) -> DynamoState {
 
 fn store_on(url: &str, table: &str, limit: u32) -> DynamoState {
     let limits = HashMap::from([("ai_search".to_owned(), limit)]);
-    DynamoState::new(&sdk_config(), Some(url), table, limits, WINDOW, RETENTION)
+    DynamoState::new(&moto_sdk_config(), Some(url), table, limits, WINDOW, RETENTION)
 }
 
 fn now_secs() -> u64 {

@@ -143,6 +143,17 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The AWS SDK settings for moto: its dummy credentials, us-east-1.
+pub fn moto_sdk_config() -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "test"),
+        ))
+        .build()
+}
+
 /// moto's server on a loopback port, stopped when dropped.
 pub struct Moto {
     child: Child,
