@@ -11,6 +11,7 @@ export B2B_TOOLS_VENV := $(abspath $(VENV))
 export B2B_TOOLS_NODE := $(abspath $(NODE_TOOLS))
 
 .PHONY: help build build-debug release test lint fmt run stdio tools smoke conformance inspector bench fuzz \
+	bench-load bench-cold-start bench-allocators \
 	watch invoke deploy logs clean
 
 help:
@@ -149,10 +150,34 @@ logs: $(VENV)/.installed
 
 # Benchmarks (results in bench-results/): the MCP layer in-process, end to end on loopback next
 # to the platform alone, and load with faults against the real binary.
+# FEATURES=alloc-mimalloc|alloc-jemalloc builds the server with another allocator, and
+# BENCH_RESULTS=dir writes the tables elsewhere (make bench-allocators does both).
+BENCH_RESULTS ?= bench-results
+FEATURES ?=
+feature_flags = $(if $(FEATURES),--features $(FEATURES))
 bench: $(VENV)/.installed
-	$(CARGO) bench --locked --bench mcp_overhead
-	$(CARGO) bench --locked --bench load
-	$(CARGO) bench --locked --bench state_latency
+	BENCH_RESULTS=$(abspath $(BENCH_RESULTS)) $(CARGO) bench --locked --bench mcp_overhead
+	$(MAKE) --no-print-directory bench-load bench-cold-start
+	BENCH_RESULTS=$(abspath $(BENCH_RESULTS)) $(CARGO) bench --locked --bench state_latency
+
+bench-load:
+	BENCH_RESULTS=$(abspath $(BENCH_RESULTS)) $(CARGO) bench --locked --bench load $(feature_flags)
+
+# Cold start measures the release profile's binaries (the Lambda artifact's). `cargo bench` builds
+# into the same target directory with its own profile, so they are copied aside first.
+target_dir = $(shell $(CARGO) metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+bench-cold-start:
+	$(CARGO) build --locked --release --bin $(BIN) --example lambda_hello $(feature_flags)
+	@dir="$(target_dir)"; mkdir -p "$$dir/cold-start" && \
+		cp "$$dir/release/$(BIN)" "$$dir/release/examples/lambda_hello" "$$dir/cold-start/" && \
+		BENCH_RESULTS=$(abspath $(BENCH_RESULTS)) COLD_START_BINARIES="$$dir/cold-start" \
+		$(CARGO) bench --locked --bench cold_start
+
+# The allocator choice: load and cold start with glibc's malloc, mimalloc and jemalloc.
+bench-allocators:
+	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/system FEATURES=
+	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/mimalloc FEATURES=alloc-mimalloc
+	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/jemalloc FEATURES=alloc-jemalloc
 
 # The request-path fuzz target (libFuzzer through cargo-fuzz, on the stable toolchain via
 # RUSTC_BOOTSTRAP). FUZZ_RUNS bounds it: CI runs it short; leave it running for a long campaign.

@@ -330,8 +330,9 @@ async fn async_main() {
         peak,
     ));
     print!("\n{report}");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/bench-results");
-    let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(format!("{dir}/load.txt"), &report));
+    let dir =
+        std::env::var("BENCH_RESULTS").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/bench-results").into());
+    let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(format!("{dir}/load.txt"), &report));
     drop(server);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));

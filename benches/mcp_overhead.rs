@@ -137,9 +137,10 @@ fn percentiles(rt: &tokio::runtime::Runtime, app: &axum::Router) {
         ));
     }
     print!("\n{report}");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/bench-results");
+    let dir =
+        std::env::var("BENCH_RESULTS").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/bench-results").into());
     let written =
-        std::fs::create_dir_all(dir).and_then(|()| std::fs::write(format!("{dir}/mcp-overhead.txt"), &report));
+        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(format!("{dir}/mcp-overhead.txt"), &report));
     if let Err(e) = written {
         eprintln!("could not write the results: {e}");
     }

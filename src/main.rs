@@ -13,6 +13,15 @@ use b2b_mcp::{Config, McpServer, Mode, app, build_state, build_state_with, liste
 use rmcp::ServiceExt;
 use tracing_subscriber::EnvFilter;
 
+#[cfg(all(feature = "alloc-mimalloc", feature = "alloc-jemalloc"))]
+compile_error!("choose one allocator feature");
+#[cfg(feature = "alloc-mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[cfg(feature = "alloc-jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const USAGE: &str = "usage: b2b-mcp [serve [--bind HOST:PORT] | stdio]\n\
     In AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves Lambda events.\n\
     Settings come from the environment: STAGE, ALLOW_MUTATIONS, DISABLED_TOOLS, MCP_PATH, BIND, ALLOWED_HOSTS,\n\
