@@ -33,6 +33,10 @@ help:
 	@echo "make conformance URL=http://127.0.0.1:3000/mcp"
 	@echo "                  the official MCP conformance suite, both protocol eras"
 	@echo "make inspector    open MCP Inspector on the server make run started"
+	@echo "make bench        benchmarks: MCP overhead, end to end and load with faults, cold start, state table"
+	@echo "                  (tables in bench-results/; make bench-allocators compares glibc, mimalloc, jemalloc)"
+	@echo "make fuzz [FUZZ_RUNS=N]"
+	@echo "                  the request-path fuzz target (cargo-fuzz), N runs"
 
 build-debug:
 	$(CARGO) build --locked --bin $(BIN)
