@@ -335,3 +335,20 @@ fn outputs_give_each_stage_its_urls() {
         assert_eq!(stack.output("LogGroupName"), format!("/aws/lambda/b2b-mcp-{stage}"));
     }
 }
+
+/// `cargo lambda build` (what `make build` and SAM's `rust-cargolambda` run) fills in any of
+/// strip, lto, codegen-units and panic that `[profile.release]` leaves out, and its panic is
+/// `abort`. Under `abort` the Lambda artifact would lose what `dispatch.rs` relies on: a panicking
+/// tool call answered and audited while the instance stays up. So all four are stated here.
+#[test]
+fn the_lambda_artifact_keeps_panics_to_one_call() {
+    let manifest = python_json(
+        "import json,sys,tomllib; json.dump(tomllib.load(open(sys.argv[1], 'rb')), sys.stdout)",
+        "Cargo.toml",
+    );
+    let release = &manifest["profile"]["release"];
+    assert_eq!(release["panic"], "unwind", "{release}");
+    for option in ["strip", "lto", "codegen-units"] {
+        assert!(!release[option].is_null(), "[profile.release] must set {option}: {release}");
+    }
+}
