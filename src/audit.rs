@@ -1,6 +1,7 @@
 //! One structured record per tool call: who, which tool, read or mutation, allowed or denied,
-//! outcome and timings. Records carry argument *names*, and values only for arguments a tool
-//! marks safe; never a token, a key or free text the user typed.
+//! outcome and timings. Records carry argument *names*, and values only as a tool hands them over
+//! after validation (canonical ids, country codes, limits: `ToolContext::audit_value`), never as
+//! given; never a token, a key or free text the user typed.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -39,7 +40,7 @@ pub struct AuditRecord {
     pub arg_names: Vec<String>,
     /// Keys that are not arguments of the tool (their names are not logged).
     pub unknown_arg_count: usize,
-    /// Values of the arguments the tool marks safe to log.
+    /// Validated, canonical values the tool chose to show; empty for a refused or invalid call.
     pub args: Map<String, Value>,
     /// A mutation answered with an earlier identical call's result; nothing was sent.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -74,36 +75,22 @@ impl AuditRecord {
         }
     }
 
-    /// Record the names of the tool's own arguments that were sent (other keys are only
-    /// counted: a key can carry text too), and the values of `safe` ones, bounded in size.
-    /// Values are dropped again by [`AuditRecord::forget_values`] if validation fails.
-    pub fn with_args(mut self, arguments: &Map<String, Value>, known: &[String], safe: &[&str]) -> AuditRecord {
-        for (name, value) in arguments {
-            if !known.contains(name) {
+    /// Record the names of the tool's own arguments that were sent; other keys are only counted
+    /// (a key can carry text too). No value is taken from the arguments as given.
+    pub fn with_arg_names(mut self, arguments: &Map<String, Value>, known: &[String]) -> AuditRecord {
+        for name in arguments.keys() {
+            if known.contains(name) {
+                self.arg_names.push(name.clone());
+            } else {
                 self.unknown_arg_count += 1;
-                continue;
-            }
-            self.arg_names.push(name.clone());
-            if safe.contains(&name.as_str()) {
-                self.args.insert(name.clone(), bounded(value));
             }
         }
         self
     }
 
-    /// The arguments did not validate: even "safe" fields may hold anything, so log no value.
+    /// The call was refused or its arguments did not validate: log no value.
     pub fn forget_values(&mut self) {
         self.args.clear();
-    }
-}
-
-/// Safe values are still user input: keep them short in the log.
-fn bounded(value: &Value) -> Value {
-    match value {
-        Value::String(s) => Value::String(crate::error::truncate_for_message(s, 100)),
-        Value::Array(items) => Value::Array(items.iter().take(50).map(bounded).collect()),
-        Value::Object(_) => Value::String("<object>".into()),
-        other => other.clone(),
     }
 }
 
@@ -222,7 +209,7 @@ mod tests {
     use crate::caller::Caller;
 
     fn caller() -> Caller {
-        Caller { principal: Some("p".into()), source: PrincipalSource::Local, scopes: None, request_id: "r".into() }
+        Caller { principal: Some("local:p".into()), source: PrincipalSource::Local, ..Caller::anonymous() }
     }
 
     fn known(names: &[&str]) -> Vec<String> {
@@ -230,19 +217,14 @@ mod tests {
     }
 
     #[test]
-    fn only_safe_values_are_kept_and_bounded() {
+    fn arguments_as_given_leave_names_only() {
         let args: Map<String, Value> = serde_json::from_value(serde_json::json!({
-            "query": "my secret plans", "country": "x".repeat(500), "ids": (0..80).collect::<Vec<_>>()
+            "query": "my secret plans", "country": "germany", "ids": (0..80).collect::<Vec<_>>()
         }))
         .unwrap();
-        let r = AuditRecord::new(&caller(), "dev", "search_companies", ToolKind::Read).with_args(
-            &args,
-            &known(&["query", "country", "ids"]),
-            &["country", "ids"],
-        );
-        assert!(!r.args.contains_key("query"));
-        assert_eq!(r.args["country"].as_str().map(|s| s.chars().count()), Some(101));
-        assert_eq!(r.args["ids"].as_array().map(Vec::len), Some(50));
+        let r = AuditRecord::new(&caller(), "dev", "search_companies", ToolKind::Read)
+            .with_arg_names(&args, &known(&["query", "country", "ids"]));
+        assert!(r.args.is_empty(), "values come from the tool after validation, never from the arguments");
         assert_eq!(r.arg_names.len(), 3);
     }
 
@@ -252,7 +234,7 @@ mod tests {
             .map(|i| (format!("password=hunter{i}"), Value::Null))
             .chain([("query".into(), Value::Null)])
             .collect();
-        let r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_args(&args, &known(&["query"]), &[]);
+        let r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_arg_names(&args, &known(&["query"]));
         assert_eq!(r.arg_names, ["query"]);
         assert_eq!(r.unknown_arg_count, 1000);
         assert!(!serde_json::to_string(&r).unwrap().contains("hunter"));
@@ -368,14 +350,10 @@ mod tests {
     }
 
     #[test]
-    fn values_are_forgotten_when_validation_fails() {
-        let args: Map<String, Value> =
-            serde_json::from_value(serde_json::json!({"country": "my key is da2-abc"})).unwrap();
-        let mut r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_args(
-            &args,
-            &known(&["country"]),
-            &["country"],
-        );
+    fn values_are_forgotten_when_a_call_is_refused() {
+        let args: Map<String, Value> = serde_json::from_value(serde_json::json!({"country": "DE"})).unwrap();
+        let mut r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_arg_names(&args, &known(&["country"]));
+        r.args.insert("country".into(), "DE".into());
         r.forget_values();
         assert!(r.args.is_empty());
         assert_eq!(r.arg_names, ["country"]);

@@ -46,8 +46,18 @@ pub struct Config {
     /// The identity provider whose tokens callers present; named in the protected-resource
     /// metadata, and used to validate tokens when `inbound_auth` is `Jwt`.
     pub oidc: Option<OidcConfig>,
-    /// The scope a token must carry for a mutation (on top of ALLOW_MUTATIONS).
+    /// The scope a token (or a Lambda authorizer's context) must carry for a mutation, on top of
+    /// ALLOW_MUTATIONS.
     pub write_scope: String,
+    /// IAM identities granted the mutations (user or role ARNs, a trailing `*` matching any
+    /// suffix); empty: IAM and Cognito callers only read.
+    pub iam_writers: Vec<String>,
+    /// Extra scopes a stage requires for a tool (`TOOL_SCOPES=tool=scope,...`); a caller without
+    /// the scope neither sees nor calls the tool.
+    pub tool_scopes: Vec<(String, String)>,
+    /// Lambda: serve read tools to requests no authorizer identified (never with mutations on,
+    /// never in prod). Off: such requests get 401.
+    pub allow_anonymous_reads: bool,
     /// The MCP endpoint's public URL, for the metadata document; derived from the request if unset.
     pub resource_url: Option<String>,
     /// CloudWatch namespace for the EMF metrics written with each audit record; `None`: no metrics.
@@ -260,6 +270,80 @@ fn comma_list(value: Option<String>) -> Vec<String> {
     value.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
+/// `IAM_WRITERS`: user or role ARNs, each possibly ending in `*`. A role is named as
+/// `arn:<partition>:iam::<account>:role/<name>`: an assumed-role session's ARN carries neither the
+/// role's path nor anything stable after the role name, so a path is dropped and a session ARN
+/// is refused (its session name is whatever the assumer chose).
+fn iam_writers(value: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let expected = "comma-separated IAM user or role ARNs (arn:aws:iam::123456789012:role/NAME), a trailing * allowed";
+    let mut writers = Vec::new();
+    for entry in comma_list(value) {
+        let fields: Vec<&str> = entry.splitn(6, ':').collect();
+        let wildcard_inside = entry.trim_end_matches('*').contains('*');
+        let [arn, _partition, service, _region, account, resource] = fields.as_slice() else {
+            return Err(invalid("IAM_WRITERS", &entry, expected));
+        };
+        if *arn != "arn" || wildcard_inside || resource.is_empty() {
+            return Err(invalid("IAM_WRITERS", &entry, expected));
+        }
+        if *service == "sts" && resource.starts_with("assumed-role/") {
+            return Err(invalid(
+                "IAM_WRITERS",
+                &entry,
+                "the role (arn:aws:iam::ACCOUNT:role/NAME), not one of its sessions: a session is named by whoever assumes the role",
+            ));
+        }
+        if *service != "iam" {
+            return Err(invalid("IAM_WRITERS", &entry, expected));
+        }
+        // A full wildcard of an account (`arn:aws:iam::1:*`) or of all accounts is too broad to
+        // be meant.
+        if account.is_empty() || account.contains('*') || !resource.contains('/') {
+            return Err(invalid("IAM_WRITERS", &entry, expected));
+        }
+        let normalised = match resource.strip_prefix("role/") {
+            Some(name) if name.contains('/') && name.ends_with('*') => {
+                return Err(invalid(
+                    "IAM_WRITERS",
+                    &entry,
+                    "a role by its name without a path: an assumed-role session does not show the path",
+                ));
+            }
+            Some(name) => {
+                let name = name.rsplit('/').next().unwrap_or(name);
+                let prefix = entry.strip_suffix(*resource).unwrap_or_default();
+                format!("{prefix}role/{name}")
+            }
+            None => entry.clone(),
+        };
+        writers.push(normalised);
+    }
+    Ok(writers)
+}
+
+/// `TOOL_SCOPES`: `tool=scope` pairs naming known tools.
+fn tool_scopes(value: Option<String>) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut pairs = Vec::new();
+    for entry in comma_list(value) {
+        let parsed = entry.split_once('=').map(|(t, s)| (t.trim(), s.trim())).filter(|(tool, scope)| {
+            ALL_TOOL_NAMES.contains(tool) && !scope.is_empty() && !scope.contains(char::is_whitespace)
+        });
+        let Some((tool, scope)) = parsed else {
+            return Err(invalid(
+                "TOOL_SCOPES",
+                &entry,
+                format!(
+                    "tool=scope, e.g. request_email_discovery=mcp:email, with a tool of {}",
+                    ALL_TOOL_NAMES.join(", ")
+                ),
+            ));
+        };
+        pairs.retain(|(t, _): &(String, String)| t != tool);
+        pairs.push((tool.to_owned(), scope.to_owned()));
+    }
+    Ok(pairs)
+}
+
 /// Where the process runs; decides defaults that differ between a laptop and a deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -318,6 +402,23 @@ impl Config {
         let write_scope = write_scope.unwrap_or_else(|| "mcp:write".to_owned());
         if write_scope.contains(char::is_whitespace) {
             return Err(invalid("WRITE_SCOPE", &write_scope, "one scope name, without spaces"));
+        }
+        let iam_writers = iam_writers(get("IAM_WRITERS"))?;
+        let tool_scopes = tool_scopes(get("TOOL_SCOPES"))?;
+        let allow_anonymous_reads = parse_bool("ALLOW_ANONYMOUS_READS", get("ALLOW_ANONYMOUS_READS"), false)?;
+        if allow_anonymous_reads {
+            let refusal = if mode != Mode::Lambda {
+                Some("false: only Lambda serves requests nobody identified (serve checks tokens, stdio is local)")
+            } else if allow_mutations {
+                Some("false while ALLOW_MUTATIONS=true")
+            } else if stage == "prod" {
+                Some("false: never in prod")
+            } else {
+                None
+            };
+            if let Some(expected) = refusal {
+                return Err(invalid("ALLOW_ANONYMOUS_READS", "true", expected));
+            }
         }
         let resource_url = get("RESOURCE_URL").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         if let Some(url) = &resource_url {
@@ -397,6 +498,9 @@ impl Config {
             inbound_auth,
             oidc,
             write_scope,
+            iam_writers,
+            tool_scopes,
+            allow_anonymous_reads,
             resource_url,
             metrics_namespace,
             appsync,

@@ -1,6 +1,7 @@
 //! One tool call end to end, whatever asked for it (tools/call or a resource read): look the
-//! tool up, run it under the request deadline with panics caught, and write its audit record.
-//! The only place where a tool's typed result meets the audit log.
+//! tool up, ask [`crate::authz`] whether this caller may call it, run it under the request
+//! deadline with panics caught, and write its audit record. The only place where a tool's typed
+//! result meets the audit log.
 
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -34,23 +35,16 @@ pub async fn run_tool(
     let entry = match state.registry.lookup(name) {
         Lookup::Enabled(entry) => entry,
         Lookup::Withheld(refusal, kind) => {
-            let record = AuditRecord::new(&caller, stage, name, kind).with_args(&arguments, &[], &[]);
+            let record = AuditRecord::new(&caller, stage, name, kind).with_arg_names(&arguments, &[]);
             return Ok(audited(state, record, started, 0.0, Err(refusal)));
         }
         Lookup::Unknown => return Err(UnknownTool(truncate_for_message(name, 64))),
     };
-    let record =
-        AuditRecord::new(&caller, stage, name, entry.kind).with_args(&arguments, &entry.known_args, entry.safe_args);
-    // A mutation needs the write scope on top of ALLOW_MUTATIONS (callers without scopes, IAM and
-    // local, are granted by their route); refused before anything is validated or sent.
-    if entry.kind == ToolKind::Mutation && !caller.has_scope(&state.config.write_scope) {
-        return Ok(audited(
-            state,
-            record,
-            started,
-            0.0,
-            Err(ToolError::MissingScope(state.config.write_scope.clone())),
-        ));
+    let record = AuditRecord::new(&caller, stage, name, entry.kind).with_arg_names(&arguments, &entry.known_args);
+    // The caller's grant (write, tool scopes, anonymous reads), before anything is validated or
+    // sent; a tool the caller may not call is one tools/list did not show it.
+    if let Err(refusal) = crate::authz::check(&caller, &state.config, entry) {
+        return Ok(audited(state, record, started, 0.0, Err(refusal)));
     }
     let mut ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations)
         .with_rate_limit(state.limiter.clone(), entry.name);
@@ -70,6 +64,7 @@ pub async fn run_tool(
     };
     let mut record = record;
     record.replayed = ctx.replayed();
+    record.args = ctx.take_audit_values();
     Ok(audited(state, record, started, ctx.backend_ms(), result))
 }
 
@@ -91,7 +86,8 @@ fn audited(
             if let ToolError::InvalidArgument { field, .. } = error {
                 record.invalid_field = Some(field);
             }
-            if record.outcome == Outcome::InvalidInput {
+            // A refused or invalid call shows argument names only.
+            if matches!(record.outcome, Outcome::InvalidInput | Outcome::Denied | Outcome::RateLimited) {
                 record.forget_values();
             }
             match error {

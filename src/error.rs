@@ -37,10 +37,9 @@ pub enum ToolError {
     NotFound(String),
     #[error("mutations are disabled in this deployment (ALLOW_MUTATIONS=false)")]
     MutationsDisabled,
-    #[error(
-        "this tool changes data and needs a token with the `{0}` scope, which this token lacks; reconnect granting `{0}`"
-    )]
-    MissingScope(String),
+    /// The caller may not use this tool (`crate::authz` says why, and how to get the grant).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(
         "an identical {0} call is still running; wait a few seconds, then check with a read tool (such as list_collections) before retrying"
     )]
@@ -71,7 +70,7 @@ impl ToolError {
             ToolError::InvalidArgument { .. } | ToolError::InvalidArguments(_) => Outcome::InvalidInput,
             ToolError::NotFound(_) => Outcome::NotFound,
             ToolError::MutationsDisabled
-            | ToolError::MissingScope(_)
+            | ToolError::Forbidden(_)
             | ToolError::ToolDisabled(_)
             | ToolError::NoPrincipal => Outcome::Denied,
             ToolError::RateLimited { .. } => Outcome::RateLimited,

@@ -1,8 +1,10 @@
 //! The stateless Streamable HTTP app shared by Lambda and `serve`: rmcp's service does the
 //! protocol (both eras, header checks, Host/Origin, 405, 415); the guard in front of it limits
 //! the body (413), refuses unsupported version headers (-32022), and turns the few answers MCP
-//! clients expect as JSON-RPC into JSON-RPC. In `serve` mode with `INBOUND_AUTH=jwt`, a bearer
-//! token is required first (401 pointing at the RFC 9728 metadata, which is served here too).
+//! clients expect as JSON-RPC into JSON-RPC. A caller must be identified first: in `serve` mode
+//! with `INBOUND_AUTH=jwt` by a bearer token, in Lambda by the gateway's authorizer (unless the
+//! stage allows anonymous reads); otherwise 401 pointing at the RFC 9728 metadata (served here
+//! too), audited as denied.
 
 use std::sync::Arc;
 
@@ -17,8 +19,13 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
 
+use crate::audit::{AuditRecord, Decision};
+use crate::caller::{Caller, PrincipalSource};
+use crate::config::InboundAuth;
+use crate::error::Outcome;
 use crate::identity::TokenError;
 use crate::server::{AppState, McpServer, SUPPORTED_VERSIONS};
+use crate::tools::ToolKind;
 
 /// Where a gateway mounted the app (`/prod` for a named API Gateway stage), so that URLs the app
 /// hands out (the protected-resource metadata) are the ones the client used.
@@ -58,8 +65,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route_service(&path, service.clone())
         .route_service(&format!("{INTERNAL_PREFIX}{path}"), service)
         .layer(middleware::from_fn_with_state(max_body, guard));
+    let anonymous_refused =
+        auth_state.config.inbound_auth == InboundAuth::Gateway && !auth_state.config.allow_anonymous_reads;
     if auth_state.tokens.is_some() {
         mcp = mcp.layer(middleware::from_fn_with_state(auth_state, authenticate));
+    } else if anonymous_refused {
+        mcp = mcp.layer(middleware::from_fn_with_state(auth_state, require_gateway_identity));
     }
     mcp.route("/health", get(health)).merge(
         Router::new()
@@ -155,7 +166,33 @@ async fn authenticate(State(state): State<Arc<AppState>>, mut request: Request, 
             Err(error) => Some(error),
         },
     };
-    let Some(base) = public_base(&state, request.headers(), request.extensions()) else {
+    unauthorized(&state, request, refusal).await
+}
+
+/// Lambda: a request that reached the function with no identity from an authorizer (a function
+/// URL with AuthType NONE, an ALB target, a route added without an authorizer) gets the same 401
+/// as a missing token, unless the stage allows anonymous reads.
+async fn require_gateway_identity(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let caller = Caller::from_extensions(request.extensions(), &state.config);
+    if caller.source != PrincipalSource::Anonymous {
+        return next.run(request).await;
+    }
+    unauthorized(&state, request, None).await
+}
+
+/// 401 with the RFC 9728 challenge, and an audit record of the refused request (denied, no
+/// principal; the tool it named if it was a tool call, else its method, else `-`).
+async fn unauthorized(state: &AppState, request: Request, refusal: Option<TokenError>) -> Response {
+    let caller = Caller::from_extensions(request.extensions(), &state.config);
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, state.config.max_body_bytes).await.unwrap_or_default();
+    let (tool, kind) = refused_target(state, &body);
+    let mut record = AuditRecord::new(&caller, &state.config.stage, &tool, kind);
+    record.decision = Decision::Denied;
+    record.outcome = Outcome::Denied;
+    state.audit.emit(&record);
+
+    let Some(base) = public_base(state, &parts.headers, &parts.extensions) else {
         return host_refused();
     };
     let metadata = format!("{base}{METADATA_PATH}{}", state.config.mcp_path);
@@ -173,6 +210,22 @@ async fn authenticate(State(state): State<Arc<AppState>>, mut request: Request, 
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
     response
+}
+
+/// What a refused request asked for, for its audit record: a tool call's tool (if this server
+/// knows it: anything else is recorded as `-`, never as sent), else the JSON-RPC method.
+fn refused_target(state: &AppState, body: &Bytes) -> (String, ToolKind) {
+    let request = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
+    let method = request.get("method").and_then(Value::as_str).unwrap_or("-");
+    if method == "tools/call" {
+        let name = request.pointer("/params/name").and_then(Value::as_str).unwrap_or("-");
+        return match state.registry.kind_of(name) {
+            Some(kind) => (name.to_owned(), kind),
+            None => ("-".to_owned(), ToolKind::Read),
+        };
+    }
+    let known = crate::server::STANDARD_METHODS.contains(&method);
+    (if known { method } else { "-" }.to_owned(), ToolKind::Read)
 }
 
 async fn health() -> impl IntoResponse {

@@ -25,6 +25,8 @@ pub struct VerifiedToken {
     /// `sub`, or `client_id` for machine clients without a subject.
     pub principal: String,
     pub scopes: Vec<String>,
+    /// The issuer the token was checked against (its `iss`): part of the caller's principal.
+    pub issuer: String,
 }
 
 /// Why a token was refused. The messages are fixed strings: nothing the caller sent is echoed.
@@ -163,7 +165,8 @@ impl TokenVerifier {
             return Err(TokenError::WrongAudience);
         }
         let principal = non_blank(claims.sub).or_else(|| non_blank(claims.client_id)).ok_or(TokenError::Invalid)?;
-        Ok(VerifiedToken { principal, scopes: scopes_of(claims.scope.as_deref(), claims.scp) })
+        let scopes = scopes_of(claims.scope.as_deref(), claims.scp);
+        Ok(VerifiedToken { principal, scopes, issuer: self.oidc.issuer.clone() })
     }
 
     /// The key for `kid`. Cached keys are used for 10 minutes; they are fetched when missing or

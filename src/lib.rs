@@ -7,6 +7,7 @@
 //! - [`config`]: settings from an injectable lookup, validated once at start.
 //! - [`caller`]: who is calling, from the API Gateway authorizer context or the local principal.
 //! - [`identity`]: `serve` mode's own bearer-token check (JWKS, cached).
+//! - [`authz`]: who may do what: the one place that decides which tools a caller sees and calls.
 //! - [`http`]: the stateless Streamable HTTP app (rmcp's service plus a thin guard), `/health`.
 //! - [`lambda`]: lambda_http entry (stage prefix handling), same app as `serve`.
 //! - [`server`]: the MCP handler: tools, resources, prompts, discovery.
@@ -22,6 +23,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod audit;
+pub mod authz;
 pub mod backend;
 pub mod caller;
 pub mod config;

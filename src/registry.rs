@@ -65,6 +65,12 @@ impl Registry {
         &self.enabled
     }
 
+    /// The kind of a tool this deployment knows, offered or not.
+    pub fn kind_of(&self, name: &str) -> Option<ToolKind> {
+        let enabled = self.enabled.iter().find(|e| e.name == name).map(|e| e.kind);
+        enabled.or_else(|| self.withheld.iter().find(|w| w.name == name).map(|w| w.kind))
+    }
+
     pub fn lookup(&self, name: &str) -> Lookup<'_> {
         if let Some(entry) = self.enabled.iter().find(|e| e.name == name) {
             return Lookup::Enabled(entry);

@@ -83,9 +83,12 @@ pub async fn read(
             Ok(Err(ToolError::NotFound(_) | ToolError::InvalidArgument { .. })) => {
                 Err(not_found(format!("no company resource at {}", short(uri)), uri))
             }
-            Ok(Err(refusal @ (ToolError::ToolDisabled(_) | ToolError::RateLimited { .. }))) => {
-                Err(McpError::invalid_request(refusal.client_message(), None))
-            }
+            Ok(Err(
+                refusal @ (ToolError::ToolDisabled(_)
+                | ToolError::RateLimited { .. }
+                | ToolError::Forbidden(_)
+                | ToolError::NoPrincipal),
+            )) => Err(McpError::invalid_request(refusal.client_message(), None)),
             Ok(Err(other)) => Err(unavailable(&other)),
             Err(unknown) => Err(McpError::internal_error(unknown.to_string(), None)),
         };

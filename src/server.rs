@@ -32,7 +32,7 @@ pub const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
 ];
 
 /// Methods this server implements; anything else is -32601.
-const STANDARD_METHODS: [&str; 10] = [
+pub(crate) const STANDARD_METHODS: [&str; 10] = [
     "initialize",
     "ping",
     "server/discover",
@@ -48,8 +48,8 @@ const STANDARD_METHODS: [&str; 10] = [
 /// Time kept back from a Lambda invocation's deadline to write the answer and the audit line.
 const LAMBDA_MARGIN: Duration = Duration::from_millis(500);
 
-/// Lists are the same for every caller of a deployment, so clients and intermediaries may share
-/// them for this long.
+/// How long clients may keep a list. Resources, prompts and discovery are the same for every
+/// caller (`cacheScope: public`); the tool list is per caller where it can differ (`private`).
 const LIST_TTL_MS: u64 = 5 * 60 * 1000;
 
 const INSTRUCTIONS: &str = "Company intelligence for B2B research. Start with search_companies (filters) or \
@@ -121,13 +121,25 @@ impl ServerHandler for McpServer {
             .with_cache_scope(CacheScope::Public))
     }
 
+    /// The tools this caller may call, and nothing else (`crate::authz`).
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let tools = self.state.registry.tools().iter().map(|e| e.tool.clone()).collect();
-        Ok(ListToolsResult::with_all_items(tools).with_ttl_ms(LIST_TTL_MS).with_cache_scope(CacheScope::Public))
+        let caller = self.caller(&context);
+        let offered = self.state.registry.tools();
+        let tools = offered
+            .iter()
+            .filter(|e| crate::authz::check(&caller, &self.state.config, e).is_ok())
+            .map(|e| e.tool.clone())
+            .collect();
+        let scope = if crate::authz::list_depends_on_caller(&self.state.config, offered) {
+            CacheScope::Private
+        } else {
+            CacheScope::Public
+        };
+        Ok(ListToolsResult::with_all_items(tools).with_ttl_ms(LIST_TTL_MS).with_cache_scope(scope))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

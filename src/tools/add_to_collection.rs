@@ -77,7 +77,6 @@ impl ToolDef for AddToCollection {
         Reports which were added, which were already there and which ids are unknown. Safe to repeat.";
     const KIND: ToolKind = ToolKind::Mutation;
     const IDEMPOTENT: bool = true;
-    const SAFE_ARGS: &'static [&'static str] = &["collection_id", "company_ids"];
     type Params = Params;
     type Output = Output;
 
@@ -86,6 +85,8 @@ impl ToolDef for AddToCollection {
         let collection_id = args::id("collection_id", &params.collection_id)?;
         let company_ids = args::id_list("company_ids", &params.company_ids, args::MAX_IDS_PER_CALL)?;
         let key = args::idempotency_key("idempotency_key", params.idempotency_key.as_deref())?;
+        ctx.audit_value("collection_id", &collection_id);
+        ctx.audit_value("company_ids", &company_ids);
         let owner_id = ctx.owner()?;
         let input = Input { owner_id, collection_id: collection_id.clone(), company_ids };
         let data: Data = ctx.mutate(&ADD_TO_COLLECTION, &input, key.as_deref()).await?;

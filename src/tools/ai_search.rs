@@ -94,13 +94,13 @@ impl ToolDef for AiSearch {
         filters (reported in interpreted_filters) and returns matching companies. Limited to a few calls per minute \
         per user: prefer search_companies when you already know the filters.";
     const KIND: ToolKind = ToolKind::Read;
-    const SAFE_ARGS: &'static [&'static str] = &["limit"];
     type Params = Params;
     type Output = Output;
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let query = args::required_text("query", &params.query, 3, 500)?;
         let page = args::page(params.limit, params.cursor)?;
+        ctx.audit_value("limit", page.limit.applied);
         let vars = Variables { query, limit: page.limit.applied, next_token: page.cursor };
         let data: Data = ctx.call(&AI_SEARCH, &vars).await?;
         let a = data.ai_search;

@@ -57,7 +57,6 @@ impl ToolDef for CreateCollection {
         Returns its id for add_to_collection. Repeating the same call within 24 hours returns the \
         same collection instead of a second one.";
     const KIND: ToolKind = ToolKind::Mutation;
-    const SAFE_ARGS: &'static [&'static str] = &[];
     type Params = Params;
     type Output = Output;
 
@@ -84,12 +83,8 @@ mod tests {
     #[tokio::test]
     async fn refuses_when_the_stage_disallows_mutations_even_if_dispatched() {
         let backend = Arc::new(MemoryBackend::recording());
-        let caller = Caller {
-            principal: Some("alice".into()),
-            source: PrincipalSource::Local,
-            scopes: None,
-            request_id: "r1".into(),
-        };
+        let caller =
+            Caller { principal: Some("local:alice".into()), source: PrincipalSource::Local, ..Caller::anonymous() };
         let ctx = ToolContext::new(backend.clone(), caller, false);
         let params = Params { name: "Targets".into(), description: None, idempotency_key: None };
         let err = CreateCollection::run(&ctx, params).await.unwrap_err();

@@ -86,13 +86,15 @@ impl ToolDef for GetCollectionItems {
     const TITLE: &'static str = "Get collection items";
     const DESCRIPTION: &'static str = "List the companies in one of your collections, with the time each was added.";
     const KIND: ToolKind = ToolKind::Read;
-    const SAFE_ARGS: &'static [&'static str] = &["collection_id", "limit"];
+    const NEEDS_OWNER: bool = true;
     type Params = Params;
     type Output = Output;
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let collection_id = args::id("collection_id", &params.collection_id)?;
         let page = args::page(params.limit, params.cursor)?;
+        ctx.audit_value("collection_id", &collection_id);
+        ctx.audit_value("limit", page.limit.applied);
         let owner_id = ctx.owner()?;
         let vars = Variables {
             owner_id,

@@ -55,12 +55,12 @@ impl ToolDef for GetCompaniesBatch {
     const DESCRIPTION: &'static str = "Get company summaries for up to 50 platform ids at once. \
         Duplicates are ignored; ids the platform does not know are listed in not_found.";
     const KIND: ToolKind = ToolKind::Read;
-    const SAFE_ARGS: &'static [&'static str] = &["ids"];
     type Params = Params;
     type Output = Output;
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let ids = args::id_list("ids", &params.ids, args::MAX_IDS_PER_CALL)?;
+        ctx.audit_value("ids", &ids);
         let data: Data = ctx.call(&GET_COMPANIES_BATCH, &Variables { ids: ids.clone() }).await?;
         // Answer in request order whatever order the platform used.
         let mut found = data.get_companies_batch;

@@ -89,12 +89,17 @@ impl ToolDef for GetCompany {
     const DESCRIPTION: &'static str = "Get the full profile of one company by platform id or by domain \
         (a URL is fine: https://www.acme.com/about is read as acme.com). Give exactly one of id or domain.";
     const KIND: ToolKind = ToolKind::Read;
-    const SAFE_ARGS: &'static [&'static str] = &["id"];
     type Params = Params;
     type Output = Output;
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let vars = params.validate()?;
+        if let Some(id) = &vars.id {
+            ctx.audit_value("id", id);
+        }
+        if let Some(domain) = &vars.domain {
+            ctx.audit_value("domain", domain);
+        }
         let data: Data = ctx.call(&GET_COMPANY, &vars).await?;
         match data.get_company {
             Some(company) => Ok(company),

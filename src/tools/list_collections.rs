@@ -105,12 +105,13 @@ impl ToolDef for ListCollections {
     const TITLE: &'static str = "List my collections";
     const DESCRIPTION: &'static str = "List your own company collections (id, name, description, item count).";
     const KIND: ToolKind = ToolKind::Read;
-    const SAFE_ARGS: &'static [&'static str] = &["limit"];
+    const NEEDS_OWNER: bool = true;
     type Params = Params;
     type Output = Output;
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let page = args::page(params.limit, params.cursor)?;
+        ctx.audit_value("limit", page.limit.applied);
         let owner_id = ctx.owner()?;
         let vars = Variables { owner_id, limit: page.limit.applied, next_token: page.cursor };
         let data: Data = ctx.call(&LIST_COLLECTIONS, &vars).await?;

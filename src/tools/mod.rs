@@ -22,14 +22,14 @@ pub(crate) mod search_companies;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::{Serialize, de::DeserializeOwned};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::backend::{self, GraphqlBackend, Operation};
 use crate::caller::Caller;
@@ -70,6 +70,8 @@ pub struct ToolContext {
     idempotency: Option<(Arc<dyn IdempotencyStore>, &'static str, Duration)>,
     /// The answer is an earlier identical call's result (nothing was sent this time).
     replayed: AtomicBool,
+    /// Validated, canonical argument values the tool chose to show in the audit record.
+    audit_values: Mutex<Map<String, Value>>,
 }
 
 impl ToolContext {
@@ -83,7 +85,23 @@ impl ToolContext {
             charged: AtomicBool::new(false),
             idempotency: None,
             replayed: AtomicBool::new(false),
+            audit_values: Mutex::new(Map::new()),
         }
+    }
+
+    /// Show `value` (already validated and normalised: a country code, an id, a limit) under
+    /// `name` in the call's audit record. Raw arguments never reach the record: only what a tool
+    /// hands over here, after its validation passed; absent values are left out.
+    pub fn audit_value(&self, name: &str, value: impl Serialize) {
+        let Ok(value) = serde_json::to_value(value) else { return };
+        if !value.is_null() {
+            self.audit_values.lock().unwrap_or_else(|p| p.into_inner()).insert(name.to_owned(), value);
+        }
+    }
+
+    /// The values handed to [`ToolContext::audit_value`] so far.
+    pub fn take_audit_values(&self) -> Map<String, Value> {
+        std::mem::take(&mut *self.audit_values.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn with_idempotency(
@@ -165,10 +183,9 @@ impl ToolContext {
         if self.charged.swap(true, Ordering::Relaxed) {
             return Ok(());
         }
-        // Callers are counted per source and principal, so no principal can spend another's
-        // budget (a token subject named like an IAM ARN, or "anonymous", gets its own bucket).
-        let bucket = format!("{:?}:{}", self.caller.source, self.caller.principal.as_deref().unwrap_or(""));
-        match limiter.check(&bucket, tool).await? {
+        // The caller's qualified principal (source and, for tokens, issuer in it), so no caller
+        // can spend another's budget and a new IAM session name is still the same role.
+        match limiter.check(&self.caller.rate_key(), tool).await? {
             RateDecision::Allowed => Ok(()),
             RateDecision::Limited { retry_after } => Err(ToolError::RateLimited { tool, retry_after }),
         }
@@ -232,8 +249,8 @@ pub trait ToolDef: 'static {
     /// For mutations: does repeating the call with the same arguments change nothing more?
     /// Defaults to no, the safe claim for a tool that forgets to say.
     const IDEMPOTENT: bool = false;
-    /// Argument names whose values may appear in the audit record.
-    const SAFE_ARGS: &'static [&'static str] = &[];
+    /// Does the tool act on the caller's own records (collections)? Mutations always do.
+    const NEEDS_OWNER: bool = false;
     type Params: DeserializeOwned + JsonSchema + Send + 'static;
     type Output: ToolOutput + Send + 'static;
 
@@ -255,7 +272,8 @@ type Invoke = for<'a> fn(&'a ToolContext, JsonObject) -> BoxFuture<'a, Result<Ca
 pub struct ToolEntry {
     pub name: &'static str,
     pub kind: ToolKind,
-    pub safe_args: &'static [&'static str],
+    /// Acts on records the caller owns (so an anonymous caller can never use it).
+    pub needs_owner: bool,
     /// The argument names the tool's input schema declares.
     pub known_args: Vec<String>,
     pub tool: Tool,
@@ -282,7 +300,8 @@ impl ToolEntry {
             .and_then(|p| p.as_object())
             .map(|p| p.keys().cloned().collect())
             .unwrap_or_default();
-        ToolEntry { name: T::NAME, kind: T::KIND, safe_args: T::SAFE_ARGS, known_args, tool, invoke: invoke::<T> }
+        let needs_owner = T::NEEDS_OWNER || T::KIND == ToolKind::Mutation;
+        ToolEntry { name: T::NAME, kind: T::KIND, needs_owner, known_args, tool, invoke: invoke::<T> }
     }
 
     pub fn invoke<'a>(&self, ctx: &'a ToolContext, args: JsonObject) -> BoxFuture<'a, Result<Called, ToolError>> {

@@ -111,7 +111,6 @@ impl ToolDef for RequestEmailDiscovery {
         first request instead of queueing another (pass a new idempotency_key to ask again on purpose). \
         The answer gives the request id and status.";
     const KIND: ToolKind = ToolKind::Mutation;
-    const SAFE_ARGS: &'static [&'static str] = &["company_id", "department", "max_contacts"];
     type Params = Params;
     type Output = Output;
 
@@ -126,6 +125,9 @@ impl ToolDef for RequestEmailDiscovery {
             ));
         }
         let key = args::idempotency_key("idempotency_key", params.idempotency_key.as_deref())?;
+        ctx.audit_value("company_id", &company_id);
+        ctx.audit_value("department", params.department);
+        ctx.audit_value("max_contacts", max_contacts);
         let owner_id = ctx.owner()?;
         let input = Input { owner_id, company_id, department: params.department.graphql(), max_contacts };
         let data: Data = ctx.mutate(&REQUEST_EMAIL_DISCOVERY, &input, key.as_deref()).await?;

@@ -145,12 +145,15 @@ impl ToolDef for SearchCompanies {
         At least one of query, country, industry, employees_min or employees_max is required. \
         Returns company summaries and a cursor for the next page.";
     const KIND: ToolKind = ToolKind::Read;
-    const SAFE_ARGS: &'static [&'static str] = &["country", "employees_min", "employees_max", "limit"];
     type Params = Params;
     type Output = Output;
 
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         let v = params.validate()?;
+        ctx.audit_value("country", v.filter.country);
+        ctx.audit_value("employees_min", v.filter.employees_min);
+        ctx.audit_value("employees_max", v.filter.employees_max);
+        ctx.audit_value("limit", v.page.limit.applied);
         let vars = Variables { filter: v.filter, limit: v.page.limit.applied, next_token: v.page.cursor.clone() };
         let data: Data = ctx.call(&SEARCH_COMPANIES, &vars).await?;
         Ok(Output {

@@ -67,7 +67,11 @@ async fn without_a_token_serve_answers_401_pointing_at_the_metadata() {
         challenge, "Bearer resource_metadata=\"http://localhost:3000/.well-known/oauth-protected-resource/mcp\"",
         "the metadata URL for this resource (RFC 9728 section 5.1)"
     );
-    assert!(h.backend.calls().is_empty() && h.audit.records().is_empty(), "nothing ran");
+    assert!(h.backend.calls().is_empty(), "nothing ran");
+    let audit = h.audit.records();
+    assert_eq!(audit.len(), 1, "the refusal is audited");
+    assert_eq!((audit[0].decision, audit[0].principal.as_deref()), (Decision::Denied, None));
+    assert_eq!((audit[0].tool.as_str(), audit[0].principal_source), ("search_companies", PrincipalSource::Anonymous));
 
     // A malformed header, or another scheme, is no token either.
     for value in ["Basic dXNlcjpwdw==", "Bearer", "token-without-scheme"] {
@@ -116,7 +120,8 @@ async fn a_token_without_the_write_scope_cannot_mutate_even_where_mutations_are_
     assert!(h.backend.calls().iter().all(|c| c.operation != "CreateCollection"), "nothing written");
     let audit = h.audit.records();
     let denied = audit.last().unwrap();
-    assert_eq!((denied.decision, denied.principal.as_deref()), (Decision::Denied, Some("user-7")));
+    let user_7 = format!("jwt:{}:user-7", issuer(&idp));
+    assert_eq!((denied.decision, denied.principal.as_deref()), (Decision::Denied, Some(user_7.as_str())));
     assert_eq!(denied.principal_source, PrincipalSource::Jwt);
 
     let writer = token(&idp, json!({"scope": "mcp:read mcp:write"}), Some(KID));
@@ -124,7 +129,10 @@ async fn a_token_without_the_write_scope_cannot_mutate_even_where_mutations_are_
     assert!(!is_error(&r.json["result"]), "{}", r.text);
     let sent = h.backend.calls().last().cloned().unwrap();
     assert_eq!(sent.operation, "CreateCollection");
-    assert_eq!(sent.variables["input"]["ownerId"], "user-7", "the token's subject owns the collection");
+    assert_eq!(
+        sent.variables["input"]["ownerId"], user_7,
+        "the token's subject, under its issuer, owns the collection"
+    );
 }
 
 #[tokio::test]
@@ -163,7 +171,8 @@ async fn real_identity_provider_shapes_are_accepted() {
         let r = call(&h, Some(&t), "create_collection", json!({"name": case})).await;
         assert_eq!(r.status, StatusCode::OK, "{case}: {}", r.text);
         assert!(!is_error(&r.json["result"]), "{case}: {}", r.text);
-        assert_eq!(h.audit.records().last().unwrap().principal.as_deref(), Some(principal), "{case}");
+        let qualified = format!("jwt:{}:{principal}", issuer(&idp));
+        assert_eq!(h.audit.records().last().unwrap().principal, Some(qualified), "{case}");
     }
 }
 
@@ -196,6 +205,7 @@ async fn bad_tokens_are_refused_with_invalid_token() {
         ("cognito id token", token(&idp, json!({"token_use": "id"}), Some(KID)), "not valid"),
         ("not valid yet", token(&idp, json!({"nbf": now + 3600}), Some(KID)), "not valid"),
     ];
+    let cases_len = cases.len();
     for (case, t, says) in cases {
         let r = call(&h, Some(&t), "search_companies", json!({"country": "DE"})).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{case}: {}", r.text);
@@ -204,7 +214,10 @@ async fn bad_tokens_are_refused_with_invalid_token() {
         assert!(r.json["error_description"].as_str().unwrap().contains(says), "{case}: {}", r.text);
         assert!(!r.text.contains(&t), "{case}: the token is not echoed");
     }
-    assert!(h.backend.calls().is_empty() && h.audit.records().is_empty());
+    assert!(h.backend.calls().is_empty());
+    let audit = h.audit.records();
+    assert_eq!(audit.len(), cases_len, "each refusal audited");
+    assert!(audit.iter().all(|r| r.decision == Decision::Denied && r.principal.is_none()));
 }
 
 #[tokio::test]
@@ -219,11 +232,17 @@ async fn an_unreachable_identity_provider_is_a_retryable_503() {
     assert_eq!(r.headers["retry-after"], "5");
 }
 
+const OKTA_READER: &str = "jwt:https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE:reader-1";
+const OKTA_WRITER: &str = "jwt:https://example.okta.com/oauth2/default:writer-1";
+const COGNITO_WRITER: &str = "jwt:https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE:cognito-writer";
+const CRM_SYNC_ROLE: &str = "iam:arn:aws:iam::123456789012:role/crm-sync";
+
 /// Lambda: API Gateway has checked the token; its authorizer context carries subject and scopes
 /// (v2 HTTP API JWT authorizer, v1 REST Cognito authorizer), or the IAM principal (internal route).
 #[tokio::test]
 async fn in_lambda_scopes_and_principals_come_from_the_authorizer_context() {
-    let h = harness(Mode::Lambda, &[("SAMPLE_DATA", "true"), ("ALLOW_MUTATIONS", "true")]);
+    let writers = ("IAM_WRITERS", "arn:aws:iam::123456789012:role/crm-sync");
+    let h = harness(Mode::Lambda, &[("SAMPLE_DATA", "true"), ("ALLOW_MUTATIONS", "true"), writers]);
 
     let r = h.lambda("apigw-v2-jwt-read-scope-mutation").await;
     assert!(is_error(&r.json["result"]), "{}", r.text);
@@ -232,7 +251,7 @@ async fn in_lambda_scopes_and_principals_come_from_the_authorizer_context() {
     assert!(!is_error(&r.json["result"]), "{}", r.text);
     let r = h.lambda("apigw-v1-cognito-write-scope-mutation").await;
     assert!(!is_error(&r.json["result"]), "{}", r.text);
-    // The internal route: an IAM principal, which its IAM policy authorizes; no scopes apply.
+    // The internal route: an IAM principal, by its role; IAM_WRITERS grants it the mutations.
     let r = h.lambda("apigw-v2-iam-internal-mutation").await;
     assert!(!is_error(&r.json["result"]), "{}", r.text);
 
@@ -242,17 +261,14 @@ async fn in_lambda_scopes_and_principals_come_from_the_authorizer_context() {
     assert_eq!(
         seen,
         [
-            (Some("reader-1"), PrincipalSource::Jwt, Decision::Denied),
-            (Some("writer-1"), PrincipalSource::Jwt, Decision::Allowed),
-            (Some("cognito-writer"), PrincipalSource::Jwt, Decision::Allowed),
-            (Some("arn:aws:sts::123456789012:assumed-role/crm-sync/worker"), PrincipalSource::Iam, Decision::Allowed),
+            (Some(OKTA_READER), PrincipalSource::Jwt, Decision::Denied),
+            (Some(OKTA_WRITER), PrincipalSource::Jwt, Decision::Allowed),
+            (Some(COGNITO_WRITER), PrincipalSource::Jwt, Decision::Allowed),
+            (Some(CRM_SYNC_ROLE), PrincipalSource::Iam, Decision::Allowed),
         ]
     );
     let owners: Vec<Value> = h.backend.calls().iter().map(|c| c.variables["input"]["ownerId"].clone()).collect();
-    assert_eq!(
-        owners,
-        [json!("writer-1"), json!("cognito-writer"), json!("arn:aws:sts::123456789012:assumed-role/crm-sync/worker")]
-    );
+    assert_eq!(owners, [json!(OKTA_WRITER), json!(COGNITO_WRITER), json!(CRM_SYNC_ROLE)]);
 }
 
 #[tokio::test]

@@ -39,7 +39,7 @@ async fn v2_tools_call_with_meta_and_headers() {
     assert_eq!(h.backend.calls()[0].variables["filter"]["country"], "DE");
     let audit = h.audit.records();
     assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].principal.as_deref(), Some("user-42"));
+    assert_eq!(audit[0].principal.as_deref(), Some("jwt:https://issuer.example:user-42"));
     assert_eq!(
         audit[0].request_id, "req-apigw-v2-tools-call",
         "the gateway's request id when there is no Lambda context"
@@ -110,13 +110,14 @@ async fn v2_get_is_405_with_allow_post() {
 }
 
 #[tokio::test]
-async fn v2_iam_caller_owns_collections_by_arn() {
+async fn v2_iam_caller_owns_collections_by_its_role() {
     let h = lambda(&[]);
     let r = h.lambda("apigw-v2-iam-list-collections").await;
     assert!(!is_error(&r.json["result"]), "{}", r.text);
-    let arn = "arn:aws:sts::123456789012:assumed-role/integration/batch";
-    assert_eq!(h.backend.calls()[0].variables["ownerId"], arn);
-    assert_eq!(h.audit.records()[0].principal.as_deref(), Some(arn));
+    // The session (arn:aws:sts::123456789012:assumed-role/integration/batch) is its role.
+    let role = "iam:arn:aws:iam::123456789012:role/integration";
+    assert_eq!(h.backend.calls()[0].variables["ownerId"], role);
+    assert_eq!(h.audit.records()[0].principal.as_deref(), Some(role));
 }
 
 #[tokio::test]
@@ -142,14 +143,17 @@ async fn v1_tools_list_and_call_need_no_initialize() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["result"]["structuredContent"]["name"], "Acme Analytics GmbH");
     assert_eq!(h.backend.calls()[0].variables, json!({"domain": "acme-analytics.de"}));
-    assert_eq!(h.audit.records()[0].principal.as_deref(), Some("arn:aws:iam::123456789012:user/integration"));
+    assert_eq!(h.audit.records()[0].principal.as_deref(), Some("iam:arn:aws:iam::123456789012:user/integration"));
 }
 
+/// An ALB target has no authorizer: its callers are anonymous, served only where the stage
+/// allows anonymous reads (tests/integration/authz.rs has the refusal).
 #[tokio::test]
-async fn alb_event_is_served() {
-    let r = lambda(&[]).lambda("alb-tools-list").await;
+async fn alb_event_is_served_where_anonymous_reads_are_allowed() {
+    let r = lambda(&[("ALLOW_ANONYMOUS_READS", "true")]).lambda("alb-tools-list").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json["result"]["tools"].as_array().map(Vec::len), Some(6));
+    assert_eq!(r.json["result"]["tools"].as_array().map(Vec::len), Some(4), "no owner-scoped tools: {}", r.text);
+    assert_eq!(r.json["result"]["cacheScope"], "private", "{}", r.text);
 }
 
 #[tokio::test]
@@ -167,6 +171,6 @@ async fn function_url_event_with_iam_auth_is_served() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(!is_error(&r.json["result"]), "{}", r.text);
     let record = &h.audit.records()[0];
-    assert_eq!(record.principal.as_deref(), Some("arn:aws:sts::123456789012:assumed-role/svc/worker"));
+    assert_eq!(record.principal.as_deref(), Some("iam:arn:aws:iam::123456789012:role/svc"));
     assert_eq!(record.request_id, "req-function-url-tools-call");
 }

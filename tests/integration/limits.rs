@@ -147,7 +147,7 @@ async fn a_crash_between_the_platform_and_the_record_neither_loses_nor_repeats_t
 
     let first = node.call("create_collection", create.clone()).await;
     assert!(is_error(&first) && text_of(&first).contains("internal error"), "the client got no result: {first}");
-    let applied = platform.db.list_collections("alice", 10, None).unwrap().0;
+    let applied = platform.db.list_collections("local:alice", 10, None).unwrap().0;
     assert_eq!(applied.len(), 1, "the platform applied it before the crash");
 
     let during = node.call("create_collection", create.clone()).await;
@@ -157,8 +157,8 @@ async fn a_crash_between_the_platform_and_the_record_neither_loses_nor_repeats_t
     let retried = node.call("create_collection", create.clone()).await;
     assert!(!is_error(&retried), "{retried}");
     assert_eq!(retried["structuredContent"]["collection"]["id"], applied[0].id.as_str(), "the first result, not lost");
-    assert_eq!(platform.db.list_collections("alice", 10, None).unwrap().0.len(), 1, "applied once");
-    assert_eq!(platform.db.keyed_mutation_count("alice").unwrap(), 1);
+    assert_eq!(platform.db.list_collections("local:alice", 10, None).unwrap().0.len(), 1, "applied once");
+    assert_eq!(platform.db.keyed_mutation_count("local:alice").unwrap(), 1);
 
     let replayed = node.call("create_collection", create).await;
     assert_eq!(replayed["structuredContent"], retried["structuredContent"]);

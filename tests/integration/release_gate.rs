@@ -230,7 +230,8 @@ async fn make_smoke_with_a_token_on_the_authenticated_path() {
         text(&output),
         server.log()
     );
-    assert_eq!(platform.collections_of("gate-writer").len(), 1, "the token's subject owns what it wrote");
+    let owner = |sub: &str| format!("jwt:{issuer}:{sub}");
+    assert_eq!(platform.collections_of(&owner("gate-writer")).len(), 1, "the token's subject owns what it wrote");
 
     // A token that may not write: the gate fails at the mutation, and nothing is written.
     let reader = mint("gate-reader", "mcp:read");
@@ -241,7 +242,7 @@ async fn make_smoke_with_a_token_on_the_authenticated_path() {
     .await;
     assert!(!output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("needs a token with the `mcp:write` scope"), "{}", text(&output));
-    assert!(platform.collections_of("gate-reader").is_empty());
+    assert!(platform.collections_of(&owner("gate-reader")).is_empty());
 
     // No token: 401 before anything runs.
     let output = run(&mut make("smoke", &[("URL", &server.url)]), Duration::from_secs(120)).await;
@@ -250,7 +251,7 @@ async fn make_smoke_with_a_token_on_the_authenticated_path() {
 
     let log = server.log();
     assert!(!log.contains(&writer) && !log.contains(&reader), "no token in the server's log");
-    assert!(log.contains("\"principal\":\"gate-writer\""), "{log}");
+    assert!(log.contains(&format!("\"principal\":\"{}\"", owner("gate-writer"))), "{log}");
 }
 
 #[tokio::test]
@@ -406,6 +407,9 @@ async fn the_lambda_bootstrap_under_cargo_lambda_answers_api_gateway_events() {
     let platform = Platform::start("lambda").await;
     let mut env = platform.backend_env();
     env.push(("STAGE", "gate".into()));
+    // The function URL and the ALB event below carry no caller identity: this stage serves them
+    // reads (tests/integration/authz.rs shows the default, 401).
+    env.push(("ALLOW_ANONYMOUS_READS", "true".into()));
     let emulator = LambdaEmulator::start(&env);
 
     // The first invoke waits for cargo-lambda to build the function (a minute or more from cold).
@@ -421,10 +425,11 @@ async fn the_lambda_bootstrap_under_cargo_lambda_answers_api_gateway_events() {
 
     let (status, body) = emulator.answer("apigw-v2-discover").await;
     assert_eq!((status, &body["result"]["supportedVersions"][0]), (200, &Value::from("2026-07-28")), "{body}");
-    for event in ["apigw-v2-tools-list", "apigw-v1-tools-list", "alb-tools-list"] {
+    // Mutations are off; an anonymous caller (the ALB event) sees no owner-scoped tools either.
+    for (event, tools) in [("apigw-v2-tools-list", 6), ("apigw-v1-tools-list", 6), ("alb-tools-list", 4)] {
         let (status, body) = emulator.answer(event).await;
         assert_eq!(status, 200, "{event}: {body}");
-        assert_eq!(body["result"]["tools"].as_array().map(Vec::len), Some(6), "{event}: mutations are off");
+        assert_eq!(body["result"]["tools"].as_array().map(Vec::len), Some(tools), "{event}: {body}");
     }
     let (status, body) = emulator.answer("apigw-v1-initialize").await;
     assert_eq!((status, &body["result"]["protocolVersion"]), (200, &Value::from("2025-11-25")), "{body}");
@@ -458,8 +463,8 @@ async fn the_lambda_bootstrap_under_cargo_lambda_answers_api_gateway_events() {
     assert_eq!(emulator.answer("apigw-v2-notification").await, (202, Value::Null));
     assert_eq!(emulator.answer("apigw-v2-get").await.0, 405);
 
-    // A real client through the emulator's function URL, which carries no caller identity (a
-    // deployed stage always has one): reads work, per-caller tools refuse.
+    // A real client through the emulator's function URL, which carries no caller identity (this
+    // stage allows anonymous reads): reads work, per-caller tools refuse.
     let url = format!("http://127.0.0.1:{}/lambda-url/b2b-mcp/mcp", emulator.port);
     let output =
         run(&mut make("smoke", &[("URL", &url), ("SMOKE_FLAGS", "--anonymous")]), Duration::from_secs(120)).await;
@@ -471,8 +476,9 @@ async fn the_lambda_bootstrap_under_cargo_lambda_answers_api_gateway_events() {
     let log = emulator.log();
     let audit: Vec<Value> =
         log.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|v| v["target"] == "audit").collect();
-    assert!(audit.iter().any(|r| r["principal"] == "user-42" && r["tool"] == "search_companies"), "{log}");
+    let user_42 = "jwt:https://issuer.example:user-42";
+    assert!(audit.iter().any(|r| r["principal"] == user_42 && r["tool"] == "search_companies"), "{log}");
     assert!(!log.contains(defaults::SECRET_ACCESS_KEY), "no secret in the function's log");
-    assert!(platform.collections_of("user-42").is_empty(), "the denied mutation wrote nothing");
+    assert!(platform.collections_of(user_42).is_empty(), "the denied mutation wrote nothing");
     emulator.stop().await;
 }

@@ -235,19 +235,23 @@ async fn a_mutation_written_is_visible_to_the_next_read() {
 }
 
 #[tokio::test]
-async fn audit_records_names_and_only_safe_values() {
+async fn audit_records_names_and_only_validated_canonical_values() {
     let h = local(&[]);
     h.call("search_companies", json!({"query": "analytics", "country": "de", "limit": 3})).await;
     let record = &h.audit.records()[0];
     assert_eq!(record.tool, "search_companies");
-    assert_eq!(record.principal.as_deref(), Some("local-user"));
+    assert_eq!(record.principal.as_deref(), Some("local:local-user"));
     let mut names = record.arg_names.clone();
     names.sort();
     assert_eq!(names, ["country", "limit", "query"]);
-    assert_eq!(record.args.get("country"), Some(&json!("de")));
+    // The values as validated and normalised, not as given ("de" is the country DE).
+    assert_eq!(record.args.get("country"), Some(&json!("DE")));
+    assert_eq!(record.args.get("limit"), Some(&json!(3)));
     assert!(record.args.get("query").is_none(), "free text is not logged");
     h.call("get_company", json!({"domain": "https://admin:Hunter2@acme-analytics.de/?token=SECRET"})).await;
+    assert_eq!(h.audit.records()[1].args, json!({"domain": "acme-analytics.de"}).as_object().cloned().unwrap());
     h.call("search_companies", json!({"country": "my api key is da2-abc"})).await;
+    assert!(h.audit.records()[2].args.is_empty(), "an invalid call leaves names only");
     let line = serde_json::to_string(&h.audit.records()).unwrap();
     for leaked in ["Hunter2", "SECRET", "da2-abc"] {
         assert!(!line.contains(leaked), "{leaked} in {line}");
