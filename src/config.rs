@@ -581,6 +581,66 @@ mod tests {
     }
 
     #[test]
+    fn iam_writers_name_users_and_roles_never_sessions() {
+        let writers =
+            |v: &str| config(Mode::Lambda, &[("SAMPLE_DATA", "true"), ("IAM_WRITERS", v)]).map(|c| c.iam_writers);
+        assert_eq!(writers("").unwrap(), Vec::<String>::new(), "default: IAM callers only read");
+        assert_eq!(
+            writers("arn:aws:iam::123456789012:role/crm-sync, arn:aws:iam::123456789012:user/team/bob").unwrap(),
+            ["arn:aws:iam::123456789012:role/crm-sync", "arn:aws:iam::123456789012:user/team/bob"]
+        );
+        assert_eq!(
+            writers("arn:aws:iam::123456789012:role/service-role/etl").unwrap(),
+            ["arn:aws:iam::123456789012:role/etl"],
+            "a role by its name: a session's ARN does not show the path"
+        );
+        assert_eq!(writers("arn:aws:iam::123456789012:role/crm-*").unwrap(), ["arn:aws:iam::123456789012:role/crm-*"]);
+        for refused in [
+            "arn:aws:sts::123456789012:assumed-role/crm-sync/worker",
+            "arn:aws:iam::123456789012:*",
+            "arn:aws:iam::*:role/x",
+            "arn:aws:iam::123456789012:role/*/x",
+            "arn:aws:iam::123456789012:role/team/*",
+            "crm-sync",
+            "arn:aws:s3:::bucket/x",
+        ] {
+            let err = writers(refused).unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { name: "IAM_WRITERS", .. }), "{refused}: {err}");
+        }
+    }
+
+    #[test]
+    fn tool_scopes_name_known_tools() {
+        let scopes = |v: &str| config(Mode::Serve, &[("TOOL_SCOPES", v)]).map(|c| c.tool_scopes);
+        assert_eq!(
+            scopes("request_email_discovery=mcp:email").unwrap(),
+            [("request_email_discovery".to_owned(), "mcp:email".to_owned())]
+        );
+        for refused in ["nope=mcp:x", "ai_search", "ai_search=", "ai_search=a b"] {
+            assert!(scopes(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn anonymous_reads_only_in_lambda_without_mutations_and_never_in_prod() {
+        let lambda = |vars: &[(&str, &str)]| {
+            let mut all = vec![("SAMPLE_DATA", "true"), ("ALLOW_ANONYMOUS_READS", "true")];
+            all.extend_from_slice(vars);
+            config(Mode::Lambda, &all)
+        };
+        assert!(lambda(&[("STAGE", "dev")]).unwrap().allow_anonymous_reads);
+        assert!(!config(Mode::Lambda, &[("SAMPLE_DATA", "true")]).unwrap().allow_anonymous_reads, "off by default");
+        for (vars, why) in [
+            (&[("STAGE", "dev"), ("ALLOW_MUTATIONS", "true")][..], "with mutations on"),
+            (&[("STAGE", "prod")][..], "in prod"),
+        ] {
+            let err = lambda(vars).unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { name: "ALLOW_ANONYMOUS_READS", .. }), "{why}: {err}");
+        }
+        assert!(config(Mode::Serve, &[("ALLOW_ANONYMOUS_READS", "true")]).is_err(), "serve checks tokens");
+    }
+
+    #[test]
     fn mutations_are_off_by_default() {
         let c = config(Mode::Serve, &[]).expect("defaults are valid");
         assert!(!c.allow_mutations);

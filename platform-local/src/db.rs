@@ -544,6 +544,16 @@ impl Db {
         Ok(row)
     }
 
+    /// Rows every mutation leaves, over all owners: collections, collection items, e-mail
+    /// discovery requests (tests check that a refused call changed nothing at all).
+    pub fn written_rows(&self) -> Result<[i64; 3], DbError> {
+        let conn = self.lock();
+        let count = |table: &str| -> Result<i64, DbError> {
+            Ok(conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
+        };
+        Ok([count("collections")?, count("collection_items")?, count("email_discoveries")?])
+    }
+
     /// Requests stored for `owner` (tests check that a denied mutation wrote nothing).
     pub fn discovery_count(&self, owner: &str) -> Result<i64, DbError> {
         Ok(self

@@ -8,9 +8,11 @@ mod stub;
 
 mod appsync;
 mod auth;
+mod authz;
 mod deploy;
 mod hostile;
 mod lambda_events;
+mod lambda_runtime;
 mod limits;
 mod logs;
 mod platform;

@@ -24,13 +24,13 @@ use crate::stub::{free_port, venv_bin};
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The local platform on a loopback port, with its database removed afterwards.
-struct Platform {
-    running: platform_local::Running,
+pub(crate) struct Platform {
+    pub(crate) running: platform_local::Running,
     db_path: PathBuf,
 }
 
 impl Platform {
-    async fn start(name: &str) -> Platform {
+    pub(crate) async fn start(name: &str) -> Platform {
         let db_path = std::env::temp_dir().join(format!("b2b-gate-{name}-{}.sqlite", std::process::id()));
         let settings = platform_local::Settings {
             bind: "127.0.0.1:0".parse().unwrap(),
@@ -50,7 +50,7 @@ impl Platform {
 
     /// What the server needs to reach the platform as a deployed stage reaches AppSync: the URL and
     /// SigV4 with credentials from the environment (the platform's test-only keys).
-    fn backend_env(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn backend_env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("APPSYNC_URL", self.graphql_url()),
             ("APPSYNC_AUTH", "iam".into()),
@@ -60,7 +60,7 @@ impl Platform {
         ]
     }
 
-    fn collections_of(&self, owner: &str) -> Vec<platform_local::db::CollectionRow> {
+    pub(crate) fn collections_of(&self, owner: &str) -> Vec<platform_local::db::CollectionRow> {
         self.running.db.list_collections(owner, 100, None).expect("list collections").0
     }
 }
@@ -74,14 +74,14 @@ impl Drop for Platform {
 }
 
 /// `b2b-mcp serve` on a free loopback port; its log goes to a file shown when a check fails.
-struct Served {
+pub(crate) struct Served {
     _child: Child,
-    url: String,
+    pub(crate) url: String,
     log: PathBuf,
 }
 
 impl Served {
-    async fn start(platform: &Platform, principal: &str, vars: &[(&str, &str)]) -> Served {
+    pub(crate) async fn start(platform: &Platform, principal: &str, vars: &[(&str, &str)]) -> Served {
         let port = free_port();
         let log = std::env::temp_dir().join(format!("b2b-gate-{principal}-{}.log", std::process::id()));
         let file = std::fs::File::create(&log).expect("log file");
@@ -113,7 +113,7 @@ impl Served {
         Served { _child: child, url: format!("http://127.0.0.1:{port}/mcp"), log }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
