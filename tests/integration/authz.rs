@@ -509,3 +509,46 @@ async fn anonymous_reads_are_a_stage_choice_the_binary_refuses_where_it_is_unsaf
     assert_eq!((audit[0]["principal"].clone(), audit[0]["decision"].clone()), (Value::Null, json!("allowed")));
     assert_eq!(audit[1]["decision"], "denied");
 }
+
+/// README "Who may do what" holds this table, rendered from the expectations above, so the
+/// documentation and the tested behaviour cannot drift apart.
+#[test]
+fn the_readme_table_is_the_tested_table() {
+    let label = |cell: Cell| match cell {
+        OK => "yes",
+        UNAUTHORIZED => "401",
+        NO_WRITE_SCOPE => "no: needs the `mcp:write` scope",
+        NOT_A_WRITER => "no: not in `IAM_WRITERS`",
+        AUTHORIZER_NO_WRITE => "no: needs `mcp:write` in `scope`/`scopes`",
+        NO_EMAIL_SCOPE => "no: needs the `mcp:email` scope",
+        MUTATIONS_OFF => "no: mutations off",
+        DISABLED => "no: disabled",
+        other => other,
+    };
+    let listed = |list: &[&str]| match list.len() {
+        0 => "nothing (401)".to_owned(),
+        9 => "all 9".to_owned(),
+        6 => "the 6 reads".to_owned(),
+        n if list.contains(&"create_collection") && !list.contains(&PAID) => format!("{n}: the reads, create, add"),
+        n => format!("{n}: {}", list.join(", ")),
+    };
+    let mut table = String::from(
+        "| caller | `tools/list` (mutations on) | read tools | create / add collection | `request_email_discovery` | `company://` | any mutation, mutations off |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for row in &ROWS {
+        let (on, off) = (mutations_on(row), mutations_off(row));
+        table.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            row.name,
+            listed(&on.list),
+            label(on.read),
+            label(on.create),
+            label(on.paid),
+            label(on.company),
+            label(off.create),
+        ));
+    }
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).expect("README");
+    assert!(readme.contains(&table), "README.md should hold this table under \"Who may do what\":\n\n{table}");
+}
