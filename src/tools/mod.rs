@@ -170,7 +170,9 @@ impl ToolContext {
         let bucket = format!("{:?}:{}", self.caller.source, self.caller.principal.as_deref().unwrap_or(""));
         match limiter.check(&bucket, tool).await? {
             RateDecision::Allowed => Ok(()),
-            RateDecision::Limited { retry_after } => Err(ToolError::RateLimited { tool, retry_after }),
+            RateDecision::Limited { window, limit, retry_after } => {
+                Err(ToolError::RateLimited { tool, window, limit, retry_after })
+            }
         }
     }
 

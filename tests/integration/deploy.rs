@@ -11,6 +11,7 @@ use std::process::Command;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use b2b_mcp::state::Window;
 use b2b_mcp::{Config, Mode};
 use serde_json::{Value, json};
 
@@ -128,7 +129,12 @@ fn each_stage_renders_an_environment_the_server_accepts() {
             assert_eq!((config.stage.as_str(), config.allow_mutations), (stage, stage != "prod"));
             assert_eq!(config.request_deadline, Duration::from_millis(deadline_ms));
             assert!(config.state_table.is_some(), "{stage}: limits and idempotency shared across instances");
-            assert!(config.rate_limits.contains(&("ai_search".to_owned(), 5)), "{stage}: {:?}", config.rate_limits);
+            assert_eq!(
+                config.rate_limits.limit("ai_search", Window::Minute),
+                Some(5),
+                "{stage}: {}",
+                config.rate_limits
+            );
             let appsync = config.appsync.unwrap_or_else(|| panic!("{stage}: no AppSync backend configured"));
             assert_eq!(appsync.secret_arn.as_deref(), Some(secret).filter(|s| !s.is_empty()), "{stage}");
         }
