@@ -1,11 +1,11 @@
 //! Latency the DynamoDB state store adds to a call, against a local endpoint (moto's server):
-//! 500 sequential rate checks (one conditional UpdateItem each) and 300 claim + record pairs (two
-//! PutItems), each reported as p50/p90/p99. moto is Python, so these bound the client's share
+//! 500 sequential rate checks of a tool limited in one window (one conditional UpdateItem each),
+//! 500 of a tool limited per minute and per day (two, as every tool is by default), and 300
+//! claim + record pairs (two PutItems), each reported as p50/p90/p99. moto is Python, so these bound the client's share
 //! from above; in a Lambda the table's own latency (single-digit ms in-region) takes its place.
 //!
 //! `cargo bench --bench state_latency`, after `make tools` (`B2B_TOOLS_VENV` points elsewhere).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use b2b_mcp::state::dynamo::DynamoState;
-use b2b_mcp::state::{IdempotencyStore, RateDecision, RateLimiter};
+use b2b_mcp::state::{IdempotencyStore, RateDecision, RateLimiter, RateLimits, Window};
 
 const TABLE: &str = "b2b-mcp-state";
 const CHECKS: usize = 500;
@@ -104,20 +104,26 @@ fn report(name: &str, mut samples: Vec<Duration>) {
 async fn main() -> anyhow::Result<()> {
     let moto = Moto::start()?;
     create_table(&moto.url).await?;
-    let limits = HashMap::from([("ai_search".to_owned(), u32::MAX)]);
-    let window = Duration::from_secs(60);
-    let store = DynamoState::new(&sdk_config(), Some(&moto.url), TABLE, limits, window, Duration::from_secs(3600));
+    // ai_search in one window (one UpdateItem a check), get_company in both (two).
+    let limits = RateLimits::none()
+        .with("ai_search", Window::Minute, u32::MAX)
+        .with("get_company", Window::Minute, u32::MAX)
+        .with("get_company", Window::Day, u32::MAX);
+    let store = DynamoState::new(&sdk_config(), Some(&moto.url), TABLE, limits, Duration::from_secs(3600));
 
     for i in 0..WARM_UP {
         store.check(&format!("warm-{i}"), "ai_search").await?;
     }
     let mut checks = Vec::with_capacity(CHECKS);
-    for _ in 0..CHECKS {
-        let started = Instant::now();
-        let decision = store.check("bench-caller", "ai_search").await?;
-        checks.push(started.elapsed());
-        if decision != RateDecision::Allowed {
-            bail!("a limit of u32::MAX refused a call: {decision:?}");
+    let mut both = Vec::with_capacity(CHECKS);
+    for (tool, samples) in [("ai_search", &mut checks), ("get_company", &mut both)] {
+        for _ in 0..CHECKS {
+            let started = Instant::now();
+            let decision = store.check("bench-caller", tool).await?;
+            samples.push(started.elapsed());
+            if decision != RateDecision::Allowed {
+                bail!("a limit of u32::MAX refused a call: {decision:?}");
+            }
         }
     }
 
@@ -134,7 +140,8 @@ async fn main() -> anyhow::Result<()> {
         pairs.push(started.elapsed());
     }
 
-    report("check (UpdateItem)", checks);
+    report("check, 1 window (UpdateItem)", checks);
+    report("check, minute + day (2)", both);
     report("begin (PutItem, condition)", begins);
     report("complete (PutItem)", completes);
     report("begin + complete", pairs);

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::state::limits::{RateLimits, Window};
 use crate::tools::ALL_TOOL_NAMES;
 
 /// How the server reaches AppSync; reported at start and used by the backend issue.
@@ -66,8 +67,9 @@ pub struct Config {
     pub appsync: Option<AppsyncConfig>,
     /// Everything one request may take, below the Lambda timeout.
     pub request_deadline: Duration,
-    /// Calls per minute per caller, per tool (`ai_search` 5 unless configured).
-    pub rate_limits: Vec<(String, u32)>,
+    /// Calls per caller, per tool, per minute and per day: the built-in defaults (every tool
+    /// limited, the paid tool per day), then AI_SEARCH_PER_MINUTE, then RATE_LIMITS.
+    pub rate_limits: RateLimits,
     /// The DynamoDB table holding rate limits and idempotency records across instances; `None`
     /// keeps both in memory (one instance's view: a laptop, a single container).
     pub state_table: Option<String>,
@@ -266,6 +268,21 @@ fn appsync_from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<A
     }))
 }
 
+/// The built-in limits ([`crate::state::limits::DEFAULTS`]), AI_SEARCH_PER_MINUTE on top (the older
+/// setting), then each RATE_LIMITS entry on top, for its tool and window only.
+fn rate_limits_from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, ConfigError> {
+    let mut limits = RateLimits::defaults();
+    if let Some(text) = get("AI_SEARCH_PER_MINUTE").filter(|t| !t.trim().is_empty()) {
+        let calls = text.trim().parse::<u32>().ok().filter(|n| *n > 0);
+        let calls = calls.ok_or_else(|| invalid("AI_SEARCH_PER_MINUTE", &text, "a positive integer"))?;
+        limits.set("ai_search", Window::Minute, calls);
+    }
+    if let Some(text) = get("RATE_LIMITS") {
+        limits.apply(&text, &ALL_TOOL_NAMES).map_err(|e| invalid("RATE_LIMITS", &e.entry, e.problem))?;
+    }
+    Ok(limits)
+}
+
 fn comma_list(value: Option<String>) -> Vec<String> {
     value.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
@@ -449,29 +466,7 @@ impl Config {
             ));
         }
 
-        let ai_text = get("AI_SEARCH_PER_MINUTE").unwrap_or_else(|| "5".to_owned());
-        let ai_search_per_minute = ai_text
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| invalid("AI_SEARCH_PER_MINUTE", &ai_text, "a positive integer"))?;
-        let mut rate_limits = vec![("ai_search".to_owned(), ai_search_per_minute)];
-        for entry in comma_list(get("RATE_LIMITS")) {
-            let parsed = entry.split_once('=').and_then(|(tool, n)| {
-                let n = n.trim().parse::<u32>().ok().filter(|n| *n > 0)?;
-                ALL_TOOL_NAMES.contains(&tool.trim()).then(|| (tool.trim().to_owned(), n))
-            });
-            let Some((tool, n)) = parsed else {
-                return Err(invalid(
-                    "RATE_LIMITS",
-                    &entry,
-                    "tool=calls_per_minute, e.g. ai_search=5,search_companies=120",
-                ));
-            };
-            rate_limits.retain(|(t, _)| *t != tool);
-            rate_limits.push((tool, n));
-        }
+        let rate_limits = rate_limits_from_lookup(&get)?;
         let state_table = get("STATE_TABLE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let state_endpoint_url = get("STATE_ENDPOINT_URL").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let idempotency_retention = Duration::from_secs(positive(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?);
@@ -719,6 +714,44 @@ mod tests {
     fn attempt_timeout_must_fit_the_deadline() {
         let url = ("APPSYNC_URL", "https://abc.appsync-api.eu-west-1.amazonaws.com/graphql");
         assert!(config(Mode::Lambda, &[url, ("REQUEST_DEADLINE_MS", "1000"), ("BACKEND_TIMEOUT_MS", "2000")]).is_err());
+    }
+
+    #[test]
+    fn every_tool_is_limited_per_minute_and_per_day_by_default() {
+        let limits = config(Mode::Serve, &[]).expect("valid").rate_limits;
+        for tool in ALL_TOOL_NAMES {
+            for window in Window::CHECK_ORDER {
+                assert!(limits.limit(tool, window).is_some(), "{tool} per {window}");
+            }
+        }
+        assert_eq!(limits, RateLimits::defaults());
+        assert_eq!(limits.limit("request_email_discovery", Window::Day), Some(50));
+        assert_eq!(limits.limit("ai_search", Window::Minute), Some(5));
+    }
+
+    #[test]
+    fn rate_limits_take_minutes_days_and_the_older_settings() {
+        let rates = "*=100/min,ai_search=8,request_email_discovery=20/day";
+        let limits = config(Mode::Serve, &[("RATE_LIMITS", rates)]).expect("valid").rate_limits;
+        assert_eq!(limits.limit("search_companies", Window::Minute), Some(100));
+        assert_eq!(limits.limit("ai_search", Window::Minute), Some(8), "tool=N is per minute");
+        assert_eq!(limits.limit("request_email_discovery", Window::Day), Some(20));
+        assert_eq!(limits.limit("request_email_discovery", Window::Minute), Some(5), "the default stays");
+
+        let older = config(Mode::Serve, &[("AI_SEARCH_PER_MINUTE", "9")]).expect("valid").rate_limits;
+        assert_eq!(older.limit("ai_search", Window::Minute), Some(9));
+        let both = [("AI_SEARCH_PER_MINUTE", "9"), ("RATE_LIMITS", "ai_search=2/min")];
+        assert_eq!(config(Mode::Serve, &both).expect("valid").rate_limits.limit("ai_search", Window::Minute), Some(2));
+    }
+
+    #[test]
+    fn a_bad_rate_limit_names_the_entry() {
+        let err = config(Mode::Serve, &[("RATE_LIMITS", "ai_search=5/min,send_money=1/day")]).unwrap_err();
+        assert!(matches!(&err, ConfigError::Invalid { name: "RATE_LIMITS", value, .. } if value == "send_money=1/day"));
+        assert!(err.to_string().contains("unknown tool \"send_money\""), "{err}");
+        let err = config(Mode::Serve, &[("RATE_LIMITS", "request_email_discovery=0/day")]).unwrap_err();
+        assert!(err.to_string().starts_with("RATE_LIMITS=\"request_email_discovery=0/day\" is not valid"), "{err}");
+        assert!(config(Mode::Serve, &[("RATE_LIMITS", "ai_search=5/week")]).is_err());
     }
 
     #[test]

@@ -48,8 +48,9 @@ pub enum ToolError {
     ToolDisabled(String),
     #[error("this tool needs an authenticated caller; call it through an authenticated route")]
     NoPrincipal,
-    #[error("rate limit reached for {tool}: retry in {} seconds", retry_after.as_secs().max(1))]
-    RateLimited { tool: &'static str, retry_after: Duration },
+    /// Over the caller's limit in `window`; the message says when that window ends.
+    #[error("{}", window.refusal(tool, *limit, *retry_after))]
+    RateLimited { tool: &'static str, window: crate::state::Window, limit: u32, retry_after: Duration },
     #[error(transparent)]
     Backend(#[from] BackendError),
     /// The rate-limit / idempotency store failed; the call was not run.
@@ -133,9 +134,13 @@ mod tests {
 
     #[test]
     fn rate_limit_message_names_the_wait() {
-        let e = ToolError::RateLimited { tool: "ai_search", retry_after: Duration::from_secs(42) };
+        let window = crate::state::Window::Minute;
+        let e = ToolError::RateLimited { tool: "ai_search", window, limit: 5, retry_after: Duration::from_secs(42) };
         assert!(e.client_message().contains("42 seconds"));
         assert_eq!(e.outcome(), Outcome::RateLimited);
+        let window = crate::state::Window::Day;
+        let e = ToolError::RateLimited { tool: "ai_search", window, limit: 50, retry_after: Duration::from_secs(7260) };
+        assert!(e.client_message().contains("retry in 7260 seconds (about 2 hours 1 minute)"), "{e}");
     }
 
     #[test]

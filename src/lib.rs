@@ -40,7 +40,6 @@ pub mod state;
 pub(crate) mod tools;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use config::{Config, Mode};
 pub use http::app;
@@ -55,7 +54,7 @@ use state::{IdempotencyStore, RateLimiter};
 /// Build the process-wide state once (Lambda init, `serve` start, a test), with in-memory rate
 /// limits and idempotency records (one instance's view).
 pub fn build_state(config: Config, backend: Arc<dyn GraphqlBackend>, audit: Arc<dyn AuditSink>) -> Arc<AppState> {
-    let limiter = Arc::new(LocalRateLimiter::new(config.rate_limits.clone(), Duration::from_secs(60)));
+    let limiter = Arc::new(LocalRateLimiter::new(config.rate_limits.clone()));
     let idempotency = Arc::new(MemoryIdempotency::new(config.idempotency_retention));
     build_state_with(config, backend, audit, limiter, idempotency)
 }

@@ -103,8 +103,7 @@ async fn main() -> anyhow::Result<()> {
                 &sdk,
                 config.state_endpoint_url.as_deref(),
                 table,
-                config.rate_limits.iter().cloned().collect(),
-                std::time::Duration::from_secs(60),
+                config.rate_limits.clone(),
                 config.idempotency_retention,
             ));
             Some((shared.clone() as Arc<dyn RateLimiter>, shared as Arc<dyn IdempotencyStore>))

@@ -1,19 +1,24 @@
 //! DynamoDB-backed state, shared by every Lambda instance of a stage. One table: partition key
 //! `pk` (S) only, on-demand, TTL attribute `expires_at` (N, epoch seconds). Two kinds of item:
 //!
-//! - `rate#<tool length>:<tool>#<window index>#<principal>`: `calls` (N), `expires_at`. The tool is
-//!   length-prefixed and the principal (an IAM ARN may hold `#`, `:` and `/`) comes last, so no
-//!   principal and tool pair can spell another pair's key.
+//! - `rate#<tool length>:<tool>#<window seconds>#<window index>#<principal>`: `calls` (N),
+//!   `expires_at`. The tool is length-prefixed, the window's length and index are digits, and the
+//!   principal (an IAM ARN may hold `#`, `:` and `/`) comes last, so no principal, tool and window
+//!   can spell another's key, and a minute counter never meets a day counter.
 //! - `idem#<key>`: `state` (`pending` | `done`), `lease_until` (N, epoch ms, while pending),
 //!   `result` (S, the serialized JSON, once done), `expires_at`.
 //!
-//! # Why a fixed window
-//! One conditional `UpdateItem` per call (`ADD calls :one` if `calls < :limit`) counts and decides
-//! at once: DynamoDB applies it atomically, so any number of instances calling at the same moment
-//! let through exactly `limit` calls, with no read-modify-write and no second round trip. A sliding
-//! log would need a read, a write and a retry loop per call. The cost: a caller can burst up to
-//! twice the limit across a window boundary (`limit` calls at the end of one window, `limit` at the
-//! start of the next), which is acceptable for a cost guard such as "ai_search 5 per minute".
+//! # Why fixed windows
+//! One conditional `UpdateItem` per window (`ADD calls :one` if `calls < :limit`) counts and
+//! decides at once: DynamoDB applies it atomically, so any number of instances calling at the same
+//! moment let through exactly `limit` calls, with no read-modify-write. A sliding log would need a
+//! read, a write and a retry loop per call. The cost: a caller can burst up to twice the limit
+//! across a window boundary (`limit` calls at the end of one window, `limit` at the start of the
+//! next), which is acceptable for a cost guard such as "ai_search 5 per minute".
+//!
+//! A tool limited per minute and per day costs two updates, the minute first: a call the minute
+//! refuses stops there and never spends the day's quota. (A call the day refuses has spent a
+//! minute slot, which matters little: the day is over for that caller.)
 //!
 //! # Bounded latency
 //! Each call gets 1 s per attempt and 2 s in all, with at most 2 attempts (the SDK's standard
@@ -40,12 +45,12 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use serde_json::Value;
 
-use super::{BoxFuture, Claim, IdempotencyStore, RateDecision, RateLimiter, StateError};
+use super::{BoxFuture, Claim, IdempotencyStore, RateDecision, RateLimiter, RateLimits, StateError, Window};
 
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_ATTEMPTS: u32 = 2;
-/// A rate item outlives its window by this much, so TTL never removes a live counter.
+/// A rate item outlives its window's end by this much, so TTL never removes a live counter.
 const RATE_ITEM_GRACE_SECS: u64 = 300;
 /// DynamoDB items hold at most 400 KB; this leaves room for the key and the other attributes.
 pub(crate) const MAX_RESULT_BYTES: usize = 350 * 1024;
@@ -65,8 +70,7 @@ const CLAIM_CONDITION: &str =
 pub struct DynamoState {
     client: Client,
     table: String,
-    limits: HashMap<String, u32>,
-    window: Duration,
+    limits: RateLimits,
     retention: Duration,
 }
 
@@ -77,8 +81,7 @@ impl DynamoState {
         sdk: &aws_config::SdkConfig,
         endpoint_url: Option<&str>,
         table: &str,
-        limits: HashMap<String, u32>,
-        window: Duration,
+        limits: RateLimits,
         retention: Duration,
     ) -> DynamoState {
         let timeouts = TimeoutConfig::builder()
@@ -92,37 +95,36 @@ impl DynamoState {
         if let Some(url) = endpoint_url {
             config = config.endpoint_url(url);
         }
-        DynamoState {
-            client: Client::from_conf(config.build()),
-            table: table.to_owned(),
-            limits,
-            window: window.max(Duration::from_secs(1)),
-            retention,
-        }
+        DynamoState { client: Client::from_conf(config.build()), table: table.to_owned(), limits, retention }
     }
 
-    async fn count_call(&self, principal: &str, tool: &str, limit: u32) -> Result<RateDecision, StateError> {
+    /// Count one call in one window: one conditional update, atomic however many instances race.
+    async fn count_call(
+        &self,
+        principal: &str,
+        tool: &str,
+        window: Window,
+        limit: u32,
+    ) -> Result<RateDecision, StateError> {
         let now = epoch_now();
-        let window_secs = self.window.as_secs().max(1);
-        let index = now.as_secs() / window_secs;
-        let window_end = Duration::from_secs((index + 1) * window_secs);
+        let index = window.index(now);
+        let window_end = (index + 1) * window.seconds();
         let outcome = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key(PK, s(rate_key(tool, principal, index)))
+            .key(PK, s(rate_key(tool, window, index, principal)))
             .update_expression("ADD calls :one SET expires_at = :exp")
             .condition_expression("attribute_not_exists(calls) OR calls < :limit")
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":exp", n(window_end.as_secs() + RATE_ITEM_GRACE_SECS))
+            .expression_attribute_values(":exp", n(window_end + RATE_ITEM_GRACE_SECS))
             .expression_attribute_values(":limit", n(limit))
             .send()
             .await;
         match outcome {
             Ok(_) => Ok(RateDecision::Allowed),
             Err(e) if e.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception) => {
-                let retry_after = window_end.saturating_sub(now).max(Duration::from_secs(1));
-                Ok(RateDecision::Limited { retry_after })
+                Ok(RateDecision::Limited { window, limit, retry_after: window.remaining(now) })
             }
             Err(e) => Err(self.unavailable("UpdateItem", e)),
         }
@@ -209,10 +211,13 @@ impl DynamoState {
 impl RateLimiter for DynamoState {
     fn check<'a>(&'a self, principal: &'a str, tool: &'a str) -> BoxFuture<'a, Result<RateDecision, StateError>> {
         Box::pin(async move {
-            match self.limits.get(tool) {
-                Some(&limit) => self.count_call(principal, tool, limit).await,
-                None => Ok(RateDecision::Allowed),
+            for (window, limit) in self.limits.windows(tool) {
+                let decision = self.count_call(principal, tool, window, limit).await?;
+                if decision != RateDecision::Allowed {
+                    return Ok(decision);
+                }
             }
+            Ok(RateDecision::Allowed)
         })
     }
 }
@@ -230,8 +235,8 @@ impl IdempotencyStore for DynamoState {
 }
 
 /// The key of one caller's counter for one tool in one window (see the module doc).
-fn rate_key(tool: &str, principal: &str, window_index: u64) -> String {
-    format!("rate#{}:{tool}#{window_index}#{principal}", tool.len())
+fn rate_key(tool: &str, window: Window, window_index: u64, principal: &str) -> String {
+    format!("rate#{}:{tool}#{}#{window_index}#{principal}", tool.len(), window.seconds())
 }
 
 fn idem_key(key: &str) -> String {
@@ -292,22 +297,26 @@ mod tests {
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .build();
-        let limits = HashMap::from([("ai_search".to_owned(), 5)]);
-        DynamoState::new(
-            &sdk,
-            Some("http://127.0.0.1:9"),
-            "t",
-            limits,
-            Duration::from_secs(60),
-            Duration::from_secs(60),
-        )
+        let limits = RateLimits::none().with("ai_search", Window::Minute, 5);
+        DynamoState::new(&sdk, Some("http://127.0.0.1:9"), "t", limits, Duration::from_secs(60))
     }
 
     #[test]
     fn a_principal_cannot_spell_another_tools_key() {
-        assert_eq!(rate_key("ai_search", "arn:aws:iam::1:role/x#y", 7), "rate#9:ai_search#7#arn:aws:iam::1:role/x#y");
-        assert_ne!(rate_key("a#7#b", "p", 7), rate_key("a", "b#7#p", 7));
-        assert_ne!(rate_key("a", "1#p", 7), rate_key("a#7", "p", 1));
+        let m = Window::Minute;
+        assert_eq!(
+            rate_key("ai_search", m, 7, "iam:arn:aws:iam::1:role/x#y"),
+            "rate#9:ai_search#60#7#iam:arn:aws:iam::1:role/x#y"
+        );
+        assert_ne!(rate_key("a#60#7#b", m, 7, "p"), rate_key("a", m, 7, "b#60#7#p"));
+        assert_ne!(rate_key("a", m, 7, "1#p"), rate_key("a#60#7", m, 1, "p"));
+    }
+
+    #[test]
+    fn minute_and_day_counters_never_share_a_key() {
+        // Index 1440 of the minute window and index 1440 of the day window are different moments.
+        assert_ne!(rate_key("ai_search", Window::Minute, 1440, "p"), rate_key("ai_search", Window::Day, 1440, "p"));
+        assert_eq!(rate_key("ai_search", Window::Day, 19_675, "p"), "rate#9:ai_search#86400#19675#p");
     }
 
     #[tokio::test]

@@ -1,71 +1,78 @@
-//! In-memory state for one process (a laptop, a single container, tests): a sliding-log rate
+//! In-memory state for one process (a laptop, a single container, tests): a fixed-window rate
 //! limiter and an idempotency store. Neither holds across Lambda instances; DynamoDB does.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use super::{BoxFuture, Claim, IdempotencyStore, RateDecision, RateLimiter, StateError};
+use super::{BoxFuture, Claim, IdempotencyStore, RateDecision, RateLimiter, RateLimits, StateError, Window};
 
-/// Number of tracked (caller, tool) pairs above which idle ones are dropped.
+/// Number of tracked counters (or idempotency records) above which dead ones are dropped.
 const SWEEP_AT: usize = 10_000;
 
-/// Sliding log: exact over the window, memory bounded by calls in the last window.
+/// Fixed windows aligned to the epoch, counted as DynamoDB counts them ([`super::dynamo`]), so a
+/// laptop and a stage refuse the same calls and name the same reset time. One counter per caller,
+/// tool and window: memory follows the callers active in the current windows, whatever the limits.
 pub struct LocalRateLimiter {
-    limits: HashMap<String, u32>,
-    window: Duration,
-    calls: Mutex<Calls>,
+    limits: RateLimits,
+    counters: Mutex<Counters>,
 }
 
-#[derive(Default)]
-struct Calls {
-    log: HashMap<(String, String), VecDeque<Instant>>,
-    /// Size at which idle callers are next swept out; doubles with the active set, so the sweep
-    /// costs O(1) per call amortised.
+struct Counters {
+    map: HashMap<(String, String, Window), Counter>,
+    /// Size at which counters of ended windows are next swept out; doubles with the active set,
+    /// so the sweep costs O(1) per call amortised.
     sweep_at: usize,
 }
 
+#[derive(Clone, Copy)]
+struct Counter {
+    index: u64,
+    calls: u32,
+}
+
 impl LocalRateLimiter {
-    pub fn new(limits: impl IntoIterator<Item = (String, u32)>, window: Duration) -> LocalRateLimiter {
-        LocalRateLimiter {
-            limits: limits.into_iter().collect(),
-            window,
-            calls: Mutex::new(Calls { log: HashMap::new(), sweep_at: SWEEP_AT }),
-        }
+    pub fn new(limits: RateLimits) -> LocalRateLimiter {
+        LocalRateLimiter { limits, counters: Mutex::new(Counters { map: HashMap::new(), sweep_at: SWEEP_AT }) }
     }
 
-    fn check_at(&self, principal: &str, tool: &str, now: Instant) -> Result<(), Duration> {
-        let Some(&limit) = self.limits.get(tool) else {
-            return Ok(());
-        };
-        // A poisoned lock only means another request panicked mid-update; the log is still usable.
-        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        if calls.log.len() >= calls.sweep_at {
-            // Forget callers with no call inside the window, so memory follows active callers.
-            calls.log.retain(|_, log| log.back().is_some_and(|t| now.duration_since(*t) < self.window));
-            calls.sweep_at = (calls.log.len() * 2).max(SWEEP_AT);
+    /// Count a call at `now` (since the Unix epoch): each window in order, stopping at the first
+    /// that refuses, all under one lock, as one atomic decision.
+    fn check_at(&self, principal: &str, tool: &str, now: Duration) -> RateDecision {
+        let mut windows = self.limits.windows(tool).peekable();
+        if windows.peek().is_none() {
+            return RateDecision::Allowed;
         }
-        let log = calls.log.entry((principal.to_owned(), tool.to_owned())).or_default();
-        while log.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
-            log.pop_front();
+        // A poisoned lock only means another request panicked mid-update; the counts are usable.
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        if counters.map.len() >= counters.sweep_at {
+            counters.map.retain(|(_, _, window), c| c.index == window.index(now));
+            counters.sweep_at = (counters.map.len() * 2).max(SWEEP_AT);
         }
-        if log.len() >= limit as usize {
-            let oldest = log.front().copied().unwrap_or(now);
-            return Err(self.window.saturating_sub(now.duration_since(oldest)));
+        for (window, limit) in windows {
+            let index = window.index(now);
+            let counter = counters
+                .map
+                .entry((principal.to_owned(), tool.to_owned(), window))
+                .or_insert(Counter { index, calls: 0 });
+            if counter.index != index {
+                *counter = Counter { index, calls: 0 };
+            }
+            if counter.calls >= limit {
+                return RateDecision::Limited { window, limit, retry_after: window.remaining(now) };
+            }
+            counter.calls += 1;
         }
-        log.push_back(now);
-        Ok(())
+        RateDecision::Allowed
     }
 }
 
 impl RateLimiter for LocalRateLimiter {
     fn check<'a>(&'a self, principal: &'a str, tool: &'a str) -> BoxFuture<'a, Result<RateDecision, StateError>> {
-        let decision = match self.check_at(principal, tool, Instant::now()) {
-            Ok(()) => RateDecision::Allowed,
-            Err(retry_after) => RateDecision::Limited { retry_after },
-        };
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let decision = self.check_at(principal, tool, now);
         Box::pin(async move { Ok(decision) })
     }
 }
@@ -157,31 +164,89 @@ impl IdempotencyStore for MemoryIdempotency {
 mod tests {
     use super::*;
 
+    /// A moment 20 s into a minute, 80 000 s (22:13:20) into a day.
+    const T0: Duration = Duration::from_secs(1_700_000_000);
+
     fn limiter() -> LocalRateLimiter {
-        LocalRateLimiter::new([("ai_search".to_owned(), 5)], Duration::from_secs(60))
+        LocalRateLimiter::new(
+            RateLimits::none()
+                .with("ai_search", Window::Minute, 5)
+                .with("request_email_discovery", Window::Minute, 2)
+                .with("request_email_discovery", Window::Day, 3),
+        )
+    }
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
     }
 
     #[test]
-    fn sixth_call_in_a_minute_is_refused_with_the_wait() {
+    fn sixth_call_in_a_minute_is_refused_until_the_minute_ends() {
         let l = limiter();
-        let t0 = Instant::now();
         for i in 0..5 {
-            assert!(l.check_at("alice", "ai_search", t0 + Duration::from_secs(i)).is_ok());
+            assert_eq!(l.check_at("alice", "ai_search", T0 + secs(i)), RateDecision::Allowed);
         }
-        let wait = l.check_at("alice", "ai_search", t0 + Duration::from_secs(10)).unwrap_err();
-        assert_eq!(wait, Duration::from_secs(50));
-        assert!(l.check_at("alice", "ai_search", t0 + Duration::from_secs(60)).is_ok(), "oldest call left the window");
+        let refused = l.check_at("alice", "ai_search", T0 + secs(10));
+        let retry_after = secs(30);
+        assert_eq!(refused, RateDecision::Limited { window: Window::Minute, limit: 5, retry_after });
+        assert_eq!(l.check_at("alice", "ai_search", T0 + secs(39)), refused_at(Window::Minute, 5, secs(1)));
+        assert_eq!(l.check_at("alice", "ai_search", T0 + secs(40)), RateDecision::Allowed, "a new minute");
+    }
+
+    fn refused_at(window: Window, limit: u32, retry_after: Duration) -> RateDecision {
+        RateDecision::Limited { window, limit, retry_after }
     }
 
     #[test]
-    fn idle_callers_are_forgotten() {
+    fn the_day_window_holds_across_minutes_and_resets_at_midnight_utc() {
         let l = limiter();
-        let t0 = Instant::now();
-        for i in 0..SWEEP_AT {
-            assert!(l.check_at(&format!("caller-{i}"), "ai_search", t0).is_ok());
+        let discovery = |at: Duration| l.check_at("alice", "request_email_discovery", at);
+        assert_eq!(discovery(T0), RateDecision::Allowed);
+        assert_eq!(discovery(T0), RateDecision::Allowed);
+        assert_eq!(discovery(T0), refused_at(Window::Minute, 2, secs(40)), "the minute refuses first");
+        assert_eq!(discovery(T0 + secs(60)), RateDecision::Allowed, "the third call of the day");
+        let midnight = 6_400;
+        assert_eq!(discovery(T0 + secs(120)), refused_at(Window::Day, 3, secs(midnight - 120)));
+        assert_eq!(discovery(T0 + secs(midnight - 1)), refused_at(Window::Day, 3, secs(1)));
+        assert_eq!(discovery(T0 + secs(midnight)), RateDecision::Allowed, "a new day");
+    }
+
+    #[test]
+    fn a_call_the_minute_refuses_does_not_spend_the_day() {
+        let l = limiter();
+        let discovery = |at: Duration| l.check_at("alice", "request_email_discovery", at);
+        assert_eq!(discovery(T0), RateDecision::Allowed);
+        assert_eq!(discovery(T0), RateDecision::Allowed);
+        for _ in 0..10 {
+            assert!(matches!(discovery(T0), RateDecision::Limited { window: Window::Minute, .. }));
         }
-        assert!(l.check_at("late", "ai_search", t0 + Duration::from_secs(61)).is_ok());
-        assert_eq!(l.calls.lock().map(|c| c.log.len()).unwrap_or_default(), 1);
+        assert_eq!(discovery(T0 + secs(60)), RateDecision::Allowed, "2 of 3 spent, not 12");
+        assert!(matches!(discovery(T0 + secs(120)), RateDecision::Limited { window: Window::Day, .. }));
+    }
+
+    #[test]
+    fn the_default_limits_each_tool_without_its_own_entry_separately() {
+        let l =
+            LocalRateLimiter::new(RateLimits::none().with("*", Window::Minute, 2).with("ai_search", Window::Minute, 3));
+        for tool in ["search_companies", "get_company"] {
+            assert_eq!(l.check_at("alice", tool, T0), RateDecision::Allowed, "{tool}");
+            assert_eq!(l.check_at("alice", tool, T0), RateDecision::Allowed, "{tool}");
+            assert_eq!(l.check_at("alice", tool, T0), refused_at(Window::Minute, 2, secs(40)), "{tool}");
+        }
+        for _ in 0..3 {
+            assert_eq!(l.check_at("alice", "ai_search", T0), RateDecision::Allowed, "its own limit");
+        }
+        assert!(matches!(l.check_at("alice", "ai_search", T0), RateDecision::Limited { limit: 3, .. }));
+    }
+
+    #[test]
+    fn counters_of_ended_windows_are_forgotten() {
+        let l = limiter();
+        for i in 0..SWEEP_AT {
+            assert_eq!(l.check_at(&format!("caller-{i}"), "ai_search", T0), RateDecision::Allowed);
+        }
+        assert_eq!(l.check_at("late", "ai_search", T0 + secs(61)), RateDecision::Allowed);
+        assert_eq!(l.counters.lock().map(|c| c.map.len()).unwrap_or_default(), 1);
     }
 
     #[tokio::test]
@@ -202,11 +267,17 @@ mod tests {
     #[test]
     fn callers_and_unlimited_tools_are_independent() {
         let l = limiter();
-        let t0 = Instant::now();
         for _ in 0..5 {
-            assert!(l.check_at("alice", "ai_search", t0).is_ok());
+            assert_eq!(l.check_at("alice", "ai_search", T0), RateDecision::Allowed);
         }
-        assert!(l.check_at("bob", "ai_search", t0).is_ok());
-        assert!(l.check_at("alice", "search_companies", t0).is_ok());
+        assert_eq!(l.check_at("bob", "ai_search", T0), RateDecision::Allowed);
+        assert_eq!(l.check_at("alice", "search_companies", T0), RateDecision::Allowed);
+        assert!(
+            l.counters
+                .lock()
+                .map(|c| !c.map.contains_key(&("alice".into(), "search_companies".into(), Window::Minute)))
+                .unwrap_or_default(),
+            "nothing counted for an unlimited tool"
+        );
     }
 }

@@ -1,8 +1,10 @@
 //! State that must hold across Lambda instances: per-caller rate limits and mutation
 //! idempotency. A deployed stage keeps it in one DynamoDB table ([`dynamo`]); a laptop or a
-//! single container may keep it in memory ([`memory`]), which holds per instance only.
+//! single container may keep it in memory ([`memory`]), which holds per instance only. What the
+//! limits are, and the windows they count in, is [`limits`].
 
 pub mod dynamo;
+pub mod limits;
 pub mod memory;
 
 use std::future::Future;
@@ -10,6 +12,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use serde_json::Value;
+
+pub use limits::{RateLimits, Window};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -23,15 +27,19 @@ pub struct StateError(pub String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateDecision {
     Allowed,
-    /// Over the limit: the caller may call this tool again after this long.
+    /// Over the limit of `window` (`limit` calls): the caller may call this tool again after
+    /// `retry_after`, when that window ends.
     Limited {
+        window: Window,
+        limit: u32,
         retry_after: Duration,
     },
 }
 
 pub trait RateLimiter: Send + Sync {
-    /// Count one call of `tool` by `principal` against the tool's limit, if it has one; a tool
-    /// without a limit is always allowed and costs nothing.
+    /// Count one call of `tool` by `principal` against the tool's limit in each window
+    /// ([`RateLimits`]), the minute first: a call the minute refuses is not counted against the
+    /// day. A tool without any limit is always allowed and costs nothing.
     fn check<'a>(&'a self, principal: &'a str, tool: &'a str) -> BoxFuture<'a, Result<RateDecision, StateError>>;
 }
 

@@ -187,7 +187,9 @@ impl ToolContext {
         // can spend another's budget and a new IAM session name is still the same role.
         match limiter.check(&self.caller.rate_key(), tool).await? {
             RateDecision::Allowed => Ok(()),
-            RateDecision::Limited { retry_after } => Err(ToolError::RateLimited { tool, retry_after }),
+            RateDecision::Limited { window, limit, retry_after } => {
+                Err(ToolError::RateLimited { tool, window, limit, retry_after })
+            }
         }
     }
 

@@ -11,6 +11,7 @@ use std::process::Command;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use b2b_mcp::state::Window;
 use b2b_mcp::{Config, Mode};
 use serde_json::{Value, json};
 
@@ -35,6 +36,17 @@ const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:b2b-mcp-alarms";
 fn python_json(code: &str, file: &str) -> Value {
     let output = Command::new(venv_bin("python")).args(["-c", code, file]).current_dir(ROOT).output().expect("python");
     assert!(output.status.success(), "reading {file}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON from python")
+}
+
+/// Which of `values` a parameter's AllowedPattern accepts, decided by a real regex engine
+/// (Python's `re`; CloudFormation matches the whole value, as `fullmatch` does).
+fn pattern_accepts(parameter: &str, values: &[&str]) -> Vec<bool> {
+    let pattern = TEMPLATE["Parameters"][parameter]["AllowedPattern"].as_str().expect("AllowedPattern");
+    let code = "import json,re,sys; print(json.dumps([re.fullmatch(sys.argv[1], v) is not None for v in json.loads(sys.argv[2])]))";
+    let values = serde_json::to_string(values).expect("JSON");
+    let output = Command::new(venv_bin("python")).args(["-c", code, pattern, &values]).output().expect("python");
+    assert!(output.status.success(), "{parameter}: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("JSON from python")
 }
 
@@ -128,7 +140,13 @@ fn each_stage_renders_an_environment_the_server_accepts() {
             assert_eq!((config.stage.as_str(), config.allow_mutations), (stage, stage != "prod"));
             assert_eq!(config.request_deadline, Duration::from_millis(deadline_ms));
             assert!(config.state_table.is_some(), "{stage}: limits and idempotency shared across instances");
-            assert!(config.rate_limits.contains(&("ai_search".to_owned(), 5)), "{stage}: {:?}", config.rate_limits);
+            assert_eq!(
+                config.rate_limits.limit("ai_search", Window::Minute),
+                Some(5),
+                "{stage}: {}",
+                config.rate_limits
+            );
+            assert!(!env.contains_key("ALLOW_ANONYMOUS_READS"), "{stage}: anonymous reads stay off on deployed stages");
             let appsync = config.appsync.unwrap_or_else(|| panic!("{stage}: no AppSync backend configured"));
             assert_eq!(appsync.secret_arn.as_deref(), Some(secret).filter(|s| !s.is_empty()), "{stage}");
         }
@@ -311,12 +329,165 @@ fn alarms_watch_the_metrics_the_server_emits() {
     }
 }
 
+/// Finding 5: a stage without reserved concurrency shares the account's pool, so a caller
+/// looping on one stage could starve the others (and every other function in the account).
 #[test]
-fn reserved_concurrency_is_set_only_when_asked_for() {
-    assert!(function(&deployed("prod", &[])).get("ReservedConcurrentExecutions").is_none());
-    let reserved =
-        function(&deployed("prod", &[("ReservedConcurrency", "50")]))["ReservedConcurrentExecutions"].clone();
-    assert_eq!(scalar(&reserved), "50");
+fn every_stage_reserves_concurrency_of_its_own() {
+    for stage in STAGES {
+        let stack = deployed(stage, &[]);
+        let reserved = function(&stack).get("ReservedConcurrentExecutions").map(scalar);
+        let reserved = reserved.unwrap_or_else(|| panic!("{stage}: no reserved concurrency"));
+        assert_eq!(reserved, scalar(&stack.mapping("StageConfig", stage, "ReservedConcurrency")), "{stage}");
+        assert!(reserved.parse::<u32>().expect("a number") > 0, "{stage}: 0 would stop the function");
+    }
+    let given = function(&deployed("prod", &[("ReservedConcurrency", "50")]))["ReservedConcurrentExecutions"].clone();
+    assert_eq!(scalar(&given), "50", "the parameter overrides the stage's value");
+}
+
+/// Finding 5: each stage states, in RATE_LIMITS, a daily quota for the tool that costs money and
+/// limits for both collection mutations, and the server's own parser reads them as written.
+#[test]
+fn every_stage_limits_the_paid_tool_per_day_and_the_collection_mutations() {
+    for stage in STAGES {
+        let env = environment(&deployed(stage, &[]));
+        let text = &env["RATE_LIMITS"];
+        let config = Config::from_lookup(Mode::Lambda, |k| env.get(k).cloned())
+            .unwrap_or_else(|e| panic!("{stage}: the server refuses RATE_LIMITS={text:?}: {e}"));
+        let entries: Vec<(&str, Window, u32)> = text
+            .split(',')
+            .map(|entry| {
+                let (tool, amount) = entry.split_once('=').unwrap_or_else(|| panic!("{stage}: {entry}"));
+                let (calls, unit) =
+                    amount.split_once('/').unwrap_or_else(|| panic!("{stage}: {entry} names no window"));
+                let window = if unit == "day" { Window::Day } else { Window::Minute };
+                (tool, window, calls.parse().unwrap_or_else(|_| panic!("{stage}: {entry}")))
+            })
+            .collect();
+        for (tool, window, calls) in &entries {
+            if *tool != "*" {
+                assert_eq!(config.rate_limits.limit(tool, *window), Some(*calls), "{stage}: {tool} per {window}");
+            }
+        }
+        let stated = |tool: &str, window: Window| entries.iter().any(|(t, w, _)| *t == tool && *w == window);
+        assert!(stated("request_email_discovery", Window::Day), "{stage}: no request_email_discovery=N/day in {text}");
+        for tool in ["create_collection", "add_to_collection", "*"] {
+            for window in [Window::Minute, Window::Day] {
+                assert!(stated(tool, window), "{stage}: no {tool}=N/{} in {text}", window.unit());
+            }
+        }
+    }
+}
+
+/// Finding 10: the secret's ARN becomes the role's GetSecretValue resource, so a wildcard in it
+/// would grant every matching secret in the account.
+#[test]
+fn the_secret_parameter_names_one_secret_and_refuses_wildcards() {
+    let arn = |name: &str| format!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:{name}");
+    let good = [SECRET.to_owned(), arn("prod/b2b-mcp/appsync_key+v2=a.b@c-AbCdEf"), String::new()];
+    let good: Vec<&str> = good.iter().map(String::as_str).collect();
+    assert_eq!(pattern_accepts("AppsyncSecretArn", &good), [true; 3], "{good:?}");
+    let bad = [
+        arn("*"),
+        arn("b2b-mcp/*"),
+        arn("b2b-mcp/appsync-??????"),
+        arn("b2b*mcp"),
+        arn("b2b-mcp/appsync-AbCdE?"),
+        arn(""),
+        "arn:aws:secretsmanager:*:123456789012:secret:b2b-mcp".to_owned(),
+        "arn:aws:secretsmanager:eu-west-1:*:secret:b2b-mcp".to_owned(),
+        "*".to_owned(),
+    ];
+    let bad: Vec<&str> = bad.iter().map(String::as_str).collect();
+    assert_eq!(pattern_accepts("AppsyncSecretArn", &bad), [false; 9], "{bad:?}");
+}
+
+#[test]
+fn iam_writers_are_role_or_user_arns_of_one_account() {
+    let good = [
+        "",
+        "arn:aws:iam::123456789012:role/etl-writer",
+        "arn:aws:iam::123456789012:role/integrations/etl-*,arn:aws:iam::123456789012:user/ops",
+        "arn:aws-us-gov:iam::123456789012:role/*",
+    ];
+    assert_eq!(pattern_accepts("IamWriters", &good), [true; 4], "{good:?}");
+    let bad = [
+        "*",
+        "arn:aws:iam::*:role/etl",
+        "arn:aws:iam::123456789012:*",
+        "arn:aws:sts::123456789012:assumed-role/etl/session-1",
+        "arn:aws:iam::123456789012:role/etl, arn:aws:iam::123456789012:role/other",
+        "arn:aws:iam::123456789012:role/e*l",
+        "arn:aws:iam::123456789012:role/etl,",
+    ];
+    assert_eq!(pattern_accepts("IamWriters", &bad), [false; 7], "{bad:?}");
+}
+
+#[test]
+fn iam_writers_and_tool_scopes_reach_every_stage() {
+    let writers = "arn:aws:iam::123456789012:role/etl-writer";
+    let scopes = "request_email_discovery=mcp:email";
+    for stage in STAGES {
+        let env = environment(&deployed(stage, &[]));
+        let empty = Some(&String::new());
+        assert_eq!((env.get("IAM_WRITERS"), env.get("TOOL_SCOPES")), (empty, empty), "{stage}: IAM callers read only");
+        let env = environment(&deployed(stage, &[("IamWriters", writers), ("ToolScopes", scopes)]));
+        assert_eq!((env["IAM_WRITERS"].as_str(), env["TOOL_SCOPES"].as_str()), (writers, scopes), "{stage}");
+    }
+}
+
+/// Finding 10: the HTTP API logs every request as JSON, with who the caller was, into a group of
+/// its own kept as long as the stage keeps its logs.
+#[test]
+fn the_http_api_writes_json_access_logs_kept_as_the_stage_says() {
+    // Variables HTTP APIs offer for access logs (API Gateway developer guide, "Customize HTTP API
+    // access logs"); a misspelt one would log "-" forever.
+    const HTTP_API_VARIABLES: [&str; 12] = [
+        "$context.requestId",
+        "$context.requestTimeEpoch",
+        "$context.routeKey",
+        "$context.status",
+        "$context.responseLatency",
+        "$context.integrationLatency",
+        "$context.integration.requestId",
+        "$context.identity.sourceIp",
+        "$context.identity.userArn",
+        "$context.identity.cognitoIdentityId",
+        "$context.authorizer.principalId",
+        "$context.authorizer.claims.",
+    ];
+    for stage in STAGES {
+        let stack = deployed(stage, &[]);
+        let settings = &stack.resource("HttpApi")["Properties"]["AccessLogSettings"];
+        assert_eq!(settings["DestinationArn"], "AccessLogGroup.Arn", "{stage}: the access log group's ARN");
+        let format: Value = serde_json::from_str(settings["Format"].as_str().expect("Format"))
+            .unwrap_or_else(|e| panic!("{stage}: the access log format is not JSON: {e}"));
+        let fields = format.as_object().expect("one JSON object per request");
+        for (field, variable) in [
+            ("request_id", "$context.requestId"),
+            ("route_key", "$context.routeKey"),
+            ("status", "$context.status"),
+            ("latency_ms", "$context.responseLatency"),
+            ("source_ip", "$context.identity.sourceIp"),
+            ("jwt_sub", "$context.authorizer.claims.sub"),
+            ("iam_user_arn", "$context.identity.userArn"),
+            ("authorizer_principal_id", "$context.authorizer.principalId"),
+        ] {
+            assert_eq!(fields.get(field).and_then(Value::as_str), Some(variable), "{stage}: {field}");
+        }
+        for (field, value) in fields {
+            let variable = value.as_str().unwrap_or_else(|| panic!("{field} is not a quoted string: {value}"));
+            let known =
+                HTTP_API_VARIABLES.iter().any(|v| variable == *v || (v.ends_with('.') && variable.starts_with(v)));
+            assert!(known, "{stage}: {field} logs {variable}, not an HTTP API access log variable");
+        }
+
+        let group = stack.resource("AccessLogGroup");
+        assert_eq!(group["Type"], "AWS::Logs::LogGroup");
+        assert_eq!(group["DeletionPolicy"], "Retain", "{stage}: part of the audit trail");
+        let retention = scalar(&group["Properties"]["RetentionInDays"]);
+        assert_eq!(retention, scalar(&stack.mapping("StageConfig", stage, "LogRetentionDays")), "{stage}");
+        assert_eq!(stack.output("AccessLogGroupName"), format!("/aws/apigateway/b2b-mcp-{stage}-access"));
+    }
 }
 
 #[test]

@@ -1,40 +1,138 @@
 //! Limits and idempotency that hold across instances: two server instances (two apps, as two
-//! Lambda instances) share one DynamoDB table on moto's server.
+//! Lambda instances) share one DynamoDB table on moto's server. And the limits every tool has by
+//! default, end to end over the recording backend.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use b2b_mcp::Mode;
 use b2b_mcp::backend::GraphqlBackend;
 use b2b_mcp::backend::appsync::connect;
 use b2b_mcp::backend::memory::MemoryBackend;
 use b2b_mcp::config::AppsyncAuth;
 use b2b_mcp::error::Outcome;
 use b2b_mcp::state::dynamo::DynamoState;
-use b2b_mcp::state::{BoxFuture, Claim, IdempotencyStore, StateError};
+use b2b_mcp::state::{BoxFuture, Claim, IdempotencyStore, RateLimits, StateError, Window};
+use b2b_mcp::{Config, Mode};
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::common::{Client, client_with_stores, is_error, text_of};
+use crate::common::{Client, client_with_stores, harness_over, is_error, text_of};
 use crate::state::{TABLE, create_table};
-use crate::stub::{Moto, free_port, moto_sdk_config};
+use crate::stub::{Moto, SerialProxy, free_port, moto_sdk_config};
 
-fn dynamo(url: &str, limits: &[(&str, u32)]) -> Arc<DynamoState> {
-    let limits = limits.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect();
-    Arc::new(DynamoState::new(
-        &moto_sdk_config(),
-        Some(url),
-        TABLE,
-        limits,
-        Duration::from_secs(60),
-        Duration::from_secs(3600),
-    ))
+fn dynamo(url: &str, limits: RateLimits) -> Arc<DynamoState> {
+    Arc::new(DynamoState::new(&moto_sdk_config(), Some(url), TABLE, limits, Duration::from_secs(3600)))
 }
 
-/// An instance of the server over `backend`, with its own DynamoDB client on the shared table.
+/// An instance of the server over `backend`, with its own DynamoDB client on the shared table,
+/// limiting ai_search to 5 calls a minute and nothing else.
 fn instance(url: &str, backend: Arc<dyn GraphqlBackend>, vars: &[(&str, &str)]) -> Client {
-    let store = dynamo(url, &[("ai_search", 5)]);
+    let store = dynamo(url, RateLimits::none().with("ai_search", Window::Minute, 5));
     client_with_stores(backend, Mode::Serve, vars, store.clone(), store)
+}
+
+/// An instance as `main` builds one for a stage with a table: the limits from its own settings
+/// (`vars`, RATE_LIMITS included), kept in the shared table.
+fn configured_instance(url: &str, backend: Arc<dyn GraphqlBackend>, vars: &[(&str, &str)]) -> Client {
+    let mut vars = vars.to_vec();
+    vars.push(("INBOUND_AUTH", "off"));
+    let config = Config::from_lookup(Mode::Serve, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+        .expect("valid settings");
+    let store = dynamo(url, config.rate_limits);
+    client_with_stores(backend, Mode::Serve, &vars, store.clone(), store)
+}
+
+/// The number after "retry in " in a refusal.
+fn retry_in(text: &str) -> u64 {
+    text.split("retry in ").nth(1).and_then(|t| t.split(' ').next()?.parse().ok()).unwrap_or(0)
+}
+
+fn until_midnight_utc() -> u64 {
+    86_400 - SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() % 86_400
+}
+
+/// Don't start a loop in the last seconds of a minute: its calls are to share one window (and
+/// one day, since midnight UTC ends a minute too).
+async fn within_one_minute() {
+    let into = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() % 60;
+    if into > 50 {
+        tokio::time::sleep(Duration::from_secs(60 - into)).await;
+    }
+}
+
+fn discoveries(backend: &MemoryBackend) -> usize {
+    backend.calls().iter().filter(|c| c.operation == "RequestEmailDiscovery").count()
+}
+
+/// Finding 5: the paid tool, looped with a fresh idempotency key per call (so no call is a replay)
+/// across two instances, stops at the stage's daily quota; the refusals reach nothing and say
+/// when the quota resets.
+#[tokio::test]
+async fn request_email_discovery_looped_with_fresh_keys_stops_at_the_daily_quota() {
+    let moto = Moto::start();
+    create_table(&moto.url).await;
+    let backend = Arc::new(MemoryBackend::recording());
+    let vars = [
+        ("LOCAL_PRINCIPAL", "alice"),
+        ("ALLOW_MUTATIONS", "true"),
+        ("RATE_LIMITS", "request_email_discovery=100/min,request_email_discovery=3/day"),
+    ];
+    let nodes = [
+        configured_instance(&moto.url, backend.clone(), &vars),
+        configured_instance(&moto.url, backend.clone(), &vars),
+    ];
+    within_one_minute().await;
+    for i in 0..8 {
+        let node = &nodes[i % 2];
+        let args = json!({"company_id": "c_0001", "idempotency_key": format!("loop-{i}")});
+        let result = node.call("request_email_discovery", args).await;
+        if i < 3 {
+            assert!(!is_error(&result), "call {i}: {result}");
+            continue;
+        }
+        assert!(is_error(&result), "call {i} is over the daily quota of 3: {result}");
+        let text = text_of(&result);
+        assert!(text.contains("daily quota of 3 calls") && text.contains("resets at 00:00 UTC"), "{text}");
+        let (wait, midnight) = (retry_in(&text), until_midnight_utc());
+        assert!(wait.abs_diff(midnight) <= 5, "retry in {wait} s, but midnight UTC is in {midnight} s: {text}");
+        assert_eq!(node.audit.records().last().unwrap().outcome, Outcome::RateLimited);
+    }
+    assert_eq!(discoveries(&backend), 3, "nothing over the quota reached the platform");
+    let bob = configured_instance(&moto.url, backend.clone(), &[vars[1], vars[2], ("LOCAL_PRINCIPAL", "bob")]);
+    let other = bob.call("request_email_discovery", json!({"company_id": "c_0001"})).await;
+    assert!(!is_error(&other), "another caller has a quota of his own: {other}");
+}
+
+/// With no RATE_LIMITS at all, the paid tool and the two collection mutations are still limited.
+#[tokio::test]
+async fn mutations_are_limited_by_default() {
+    let backend = Arc::new(MemoryBackend::recording());
+    let alice =
+        harness_over(backend.clone(), Mode::Serve, &[("LOCAL_PRINCIPAL", "alice"), ("ALLOW_MUTATIONS", "true")]);
+    within_one_minute().await;
+    for i in 0..8 {
+        let args = json!({"company_id": "c_0002", "idempotency_key": format!("fresh-{i}")});
+        let result = alice.call("request_email_discovery", args).await;
+        assert_eq!(is_error(&result), i >= 5, "call {i}: {result}");
+        if i >= 5 {
+            let wait = retry_in(&text_of(&result));
+            assert!((1..=60).contains(&wait), "{result}");
+        }
+    }
+    assert_eq!(discoveries(&backend), 5, "5 a minute by default");
+
+    let names: Vec<String> = (0..12).map(|i| format!("List {i}")).collect();
+    let created: Vec<Value> = join_all(names.iter().map(|n| alice.call("create_collection", json!({"name": n})))).await;
+    assert_eq!(created.iter().filter(|r| !is_error(r)).count(), 10, "10 a minute by default");
+    let collection = created.iter().find(|r| !is_error(r)).unwrap()["structuredContent"]["collection"]["id"].clone();
+    for i in 0..61 {
+        let args =
+            json!({"collection_id": collection, "company_ids": ["c_0001"], "idempotency_key": format!("add-{i}")});
+        let result = alice.call("add_to_collection", args).await;
+        assert_eq!(is_error(&result), i == 60, "call {i}: {result}");
+    }
+    let writes = |op: &str| backend.calls().iter().filter(|c| c.operation == op).count();
+    assert_eq!((writes("CreateCollection"), writes("AddToCollection")), (10, 60));
 }
 
 #[tokio::test]
@@ -64,13 +162,16 @@ async fn two_instances_sharing_the_table_enforce_one_ai_search_limit() {
     assert!(!is_error(&a.call("search_companies", json!({"country": "DE"})).await), "an unlimited tool");
 }
 
+/// The claims race in our code; moto applies them one at a time behind a [`SerialProxy`], as
+/// DynamoDB evaluates each condition atomically (moto's threads do not).
 #[tokio::test]
 async fn ten_concurrent_identical_add_to_collection_calls_write_once() {
     let moto = Moto::start();
     create_table(&moto.url).await;
+    let serial = SerialProxy::start(&moto.url).await;
     let backend = Arc::new(MemoryBackend::recording());
     let vars = [("LOCAL_PRINCIPAL", "alice"), ("ALLOW_MUTATIONS", "true")];
-    let (a, b) = (instance(&moto.url, backend.clone(), &vars), instance(&moto.url, backend.clone(), &vars));
+    let (a, b) = (instance(&serial.url, backend.clone(), &vars), instance(&serial.url, backend.clone(), &vars));
     let created = a.call("create_collection", json!({"name": "Targets"})).await;
     let collection = created["structuredContent"]["collection"]["id"].as_str().unwrap().to_owned();
     let add = json!({"collection_id": collection, "company_ids": ["c_acme", "c_globex"]});
@@ -133,7 +234,7 @@ async fn a_crash_between_the_platform_and_the_record_neither_loses_nor_repeats_t
     let platform = crate::platform::platform(&[platform_local::auth::Mode::Iam]).await;
     let appsync = crate::platform::config(&platform, AppsyncAuth::Iam, None);
     let backend = Arc::new(connect(&appsync, Some(crate::platform::platform_sdk())).await.expect("connect"));
-    let store = dynamo(&moto.url, &[]);
+    let store = dynamo(&moto.url, RateLimits::none());
     let crashing = Arc::new(CrashOnFirstRecord { inner: store.clone(), crashed: false.into() });
     let vars = [
         ("LOCAL_PRINCIPAL", "alice"),

@@ -1,5 +1,7 @@
 //! The DynamoDB state store against a real DynamoDB-compatible endpoint (moto's server): two
-//! `DynamoState` instances on one table stand for two Lambda instances.
+//! `DynamoState` instances on one table stand for two Lambda instances. They reach moto through a
+//! [`SerialProxy`], which hands it one request at a time: moto applies concurrent conditional
+//! writes non-atomically (9 of 20 let through a limit of 5, once, in CI), DynamoDB atomically.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -8,33 +10,41 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use b2b_mcp::state::dynamo::DynamoState;
-use b2b_mcp::state::{Claim, IdempotencyStore, RateDecision, RateLimiter};
+use b2b_mcp::state::{Claim, IdempotencyStore, RateDecision, RateLimiter, RateLimits, Window};
 use futures::future::join_all;
 use serde_json::json;
 
-use crate::stub::{Moto, free_port, moto_sdk_config};
+use crate::stub::{Moto, SerialProxy, free_port, moto_sdk_config};
 
 pub const TABLE: &str = "b2b-mcp-state";
 const WINDOW: Duration = Duration::from_secs(60);
 const RETENTION: Duration = Duration::from_secs(3600);
 const LEASE: Duration = Duration::from_secs(30);
 
-/// moto with the table the SAM template defines, a raw client on it, and two store instances.
+/// moto with the table the SAM template defines, a raw client on it, and two store instances
+/// reaching it through a [`SerialProxy`] (`serial`, for more instances).
 struct Table {
     _moto: Moto,
     url: String,
+    serial: String,
     raw: aws_sdk_dynamodb::Client,
     a: DynamoState,
     b: DynamoState,
 }
 
 impl Table {
+    /// Stores limiting `ai_search` to `limit` calls a minute; every other tool is unlimited.
     async fn start(limit: u32) -> Table {
+        Table::with_limits(ai_search_per_minute(limit)).await
+    }
+
+    async fn with_limits(limits: RateLimits) -> Table {
         let moto = Moto::start();
         let raw = create_table(&moto.url).await;
-        let a = store(&moto.url, limit);
-        let b = store(&moto.url, limit);
-        Table { url: moto.url.clone(), _moto: moto, raw, a, b }
+        let serial = SerialProxy::start(&moto.url).await.url;
+        let a = store_with(&serial, TABLE, limits.clone());
+        let b = store_with(&serial, TABLE, limits);
+        Table { url: moto.url.clone(), serial, _moto: moto, raw, a, b }
     }
 
     /// Every item in the table.
@@ -61,21 +71,29 @@ pub async fn create_table(url: &str) -> aws_sdk_dynamodb::Client {
     raw
 }
 
+fn ai_search_per_minute(limit: u32) -> RateLimits {
+    RateLimits::none().with("ai_search", Window::Minute, limit)
+}
+
 /// A store limiting `ai_search` to `limit` calls a minute; every other tool is unlimited.
 fn store(url: &str, limit: u32) -> DynamoState {
     store_on(url, TABLE, limit)
 }
 
 fn store_on(url: &str, table: &str, limit: u32) -> DynamoState {
-    let limits = HashMap::from([("ai_search".to_owned(), limit)]);
-    DynamoState::new(&moto_sdk_config(), Some(url), table, limits, WINDOW, RETENTION)
+    store_with(url, table, ai_search_per_minute(limit))
+}
+
+fn store_with(url: &str, table: &str, limits: RateLimits) -> DynamoState {
+    DynamoState::new(&moto_sdk_config(), Some(url), table, limits, RETENTION)
 }
 
 fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
-/// Wait for a new minute when this one is nearly over, so a test's calls share one window.
+/// Wait for a new minute when this one is nearly over, so a test's calls share one window (and
+/// one day: midnight UTC is the end of a minute too).
 async fn within_one_window() {
     let into = now_secs() % WINDOW.as_secs();
     if into > WINDOW.as_secs() - 10 {
@@ -92,7 +110,7 @@ async fn two_instances_enforce_one_limit() {
         assert_eq!(store.check("alice", "ai_search").await.unwrap(), RateDecision::Allowed, "call {i}");
     }
     match t.b.check("alice", "ai_search").await.unwrap() {
-        RateDecision::Limited { retry_after } => {
+        RateDecision::Limited { window: Window::Minute, limit: 5, retry_after } => {
             assert!((1..=60).contains(&retry_after.as_secs()), "{retry_after:?}")
         }
         other => panic!("sixth call: {other:?}"),
@@ -102,6 +120,10 @@ async fn two_instances_enforce_one_limit() {
     assert_eq!(t.b.check("alice", "search_companies").await.unwrap(), RateDecision::Allowed, "unlimited tool");
 }
 
+/// 20 checks race across two instances; exactly the limit gets through. The race is in our code
+/// and the SDK up to the table; moto, unlike DynamoDB, would apply the conditional updates
+/// concurrently and let more through (9 of 20 once, in CI), so the table is reached through
+/// [`SerialProxy`], which applies them one by one as DynamoDB does.
 #[tokio::test]
 async fn concurrent_checks_let_exactly_the_limit_through() {
     let t = Table::start(5).await;
@@ -112,6 +134,90 @@ async fn concurrent_checks_let_exactly_the_limit_through() {
     assert_eq!(allowed, 5, "{decisions:?}");
 }
 
+/// Seconds until 00:00 UTC, when the day window ends.
+fn until_midnight() -> u64 {
+    86_400 - now_secs() % 86_400
+}
+
+#[tokio::test]
+async fn minute_and_day_windows_are_both_enforced_across_two_instances() {
+    let limits = RateLimits::none()
+        .with("ai_search", Window::Minute, 2)
+        .with("ai_search", Window::Day, 100)
+        .with("request_email_discovery", Window::Minute, 100)
+        .with("request_email_discovery", Window::Day, 3);
+    let t = Table::with_limits(limits).await;
+    within_one_window().await;
+    let nodes = [&t.a, &t.b];
+    for i in 0..2 {
+        assert_eq!(nodes[i % 2].check("alice", "ai_search").await.unwrap(), RateDecision::Allowed, "call {i}");
+    }
+    for node in nodes {
+        let refused = node.check("alice", "ai_search").await.unwrap();
+        assert!(matches!(refused, RateDecision::Limited { window: Window::Minute, limit: 2, .. }), "{refused:?}");
+    }
+    for i in 0..3 {
+        let decision = nodes[i % 2].check("alice", "request_email_discovery").await.unwrap();
+        assert_eq!(decision, RateDecision::Allowed, "call {i}");
+    }
+    for node in nodes {
+        match node.check("alice", "request_email_discovery").await.unwrap() {
+            RateDecision::Limited { window: Window::Day, limit: 3, retry_after } => {
+                let (wait, expected) = (retry_after.as_secs(), until_midnight());
+                assert!(wait.abs_diff(expected) <= 5, "retry in {wait} s, midnight UTC in {expected} s");
+            }
+            other => panic!("the fourth call of the day, on either instance: {other:?}"),
+        }
+    }
+    assert_eq!(t.a.check("bob", "request_email_discovery").await.unwrap(), RateDecision::Allowed, "per caller");
+}
+
+/// The minute window is checked first, so the 15 calls it refuses never reach the day counter:
+/// a third instance with a large minute limit still finds 2 of the day's 7 calls left.
+#[tokio::test]
+async fn a_minute_refusal_does_not_spend_the_day_quota() {
+    let paid = |per_minute| {
+        RateLimits::none().with("request_email_discovery", Window::Minute, per_minute).with(
+            "request_email_discovery",
+            Window::Day,
+            7,
+        )
+    };
+    let t = Table::with_limits(paid(5)).await;
+    within_one_window().await;
+    let calls =
+        (0..20).map(|i| if i % 2 == 0 { &t.a } else { &t.b }).map(|s| s.check("alice", "request_email_discovery"));
+    let decisions: Vec<_> = join_all(calls).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(decisions.iter().filter(|d| **d == RateDecision::Allowed).count(), 5, "{decisions:?}");
+    let by_minute = |d: &&RateDecision| matches!(d, RateDecision::Limited { window: Window::Minute, .. });
+    assert_eq!(decisions.iter().filter(by_minute).count(), 15, "{decisions:?}");
+
+    let c = store_with(&t.serial, TABLE, paid(1000));
+    for i in 0..2 {
+        assert_eq!(c.check("alice", "request_email_discovery").await.unwrap(), RateDecision::Allowed, "call {}", 6 + i);
+    }
+    let eighth = c.check("alice", "request_email_discovery").await.unwrap();
+    assert!(matches!(eighth, RateDecision::Limited { window: Window::Day, limit: 7, .. }), "{eighth:?}");
+}
+
+#[tokio::test]
+async fn the_default_limits_every_tool_without_its_own_entry() {
+    let limits = RateLimits::none().with("*", Window::Minute, 2).with("ai_search", Window::Minute, 3);
+    let t = Table::with_limits(limits).await;
+    within_one_window().await;
+    for tool in ["search_companies", "get_company"] {
+        assert_eq!(t.a.check("alice", tool).await.unwrap(), RateDecision::Allowed, "{tool}");
+        assert_eq!(t.b.check("alice", tool).await.unwrap(), RateDecision::Allowed, "{tool}");
+        let third = t.a.check("alice", tool).await.unwrap();
+        assert!(matches!(third, RateDecision::Limited { window: Window::Minute, limit: 2, .. }), "{tool}: {third:?}");
+    }
+    for i in 0..3 {
+        assert_eq!(t.b.check("alice", "ai_search").await.unwrap(), RateDecision::Allowed, "its own limit, call {i}");
+    }
+    assert!(matches!(t.a.check("alice", "ai_search").await.unwrap(), RateDecision::Limited { limit: 3, .. }));
+}
+
+/// Concurrent conditional PutItems, serialised in front of moto like the checks above.
 #[tokio::test]
 async fn one_of_many_concurrent_claims_runs_and_its_result_is_replayed() {
     let t = Table::start(5).await;

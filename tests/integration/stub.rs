@@ -1,6 +1,7 @@
 //! Real network peers for the AppSync client: a scripted AppSync-shaped GraphQL endpoint with an
 //! OAuth token endpoint, moto's Secrets Manager (PyPI `moto[server]`, installed by `make tools`),
-//! and a counting proxy in front of moto so tests can see every GetSecretValue.
+//! a counting proxy in front of moto so tests can see every GetSecretValue, and a serialising
+//! proxy that makes moto apply concurrent writes one at a time, as DynamoDB does.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -195,47 +196,76 @@ pub struct CountingProxy {
 impl CountingProxy {
     pub async fn start(upstream: &str) -> CountingProxy {
         let count = Arc::new(Mutex::new(0));
-        let http = reqwest::Client::new();
-        let upstream = upstream.to_owned();
-        let counter = count.clone();
-        let app = Router::new().fallback(any(move |req: axum::extract::Request| {
-            let (http, upstream, counter) = (http.clone(), upstream.clone(), counter.clone());
-            async move {
-                let (parts, body) = req.into_parts();
-                let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-                let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
-                if target.ends_with("GetSecretValue") {
-                    *counter.lock().unwrap() += 1;
-                }
-                let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
-                let mut forward = http.request(parts.method.clone(), url).body(body);
-                for (name, value) in parts.headers.iter().filter(|(n, _)| *n != "host") {
-                    forward = forward.header(name, value);
-                }
-                match forward.send().await {
-                    Ok(answer) => {
-                        let status = answer.status();
-                        let headers = answer.headers().clone();
-                        let bytes = answer.bytes().await.unwrap_or_default();
-                        let mut response = (status, bytes).into_response();
-                        for (name, value) in
-                            headers.iter().filter(|(n, _)| *n != "content-length" && *n != "transfer-encoding")
-                        {
-                            response.headers_mut().insert(name, value.clone());
-                        }
-                        response
-                    }
-                    Err(_) => StatusCode::BAD_GATEWAY.into_response(),
-                }
-            }
-        }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let url = start_proxy(upstream, count.clone(), None).await;
         CountingProxy { url, count }
     }
 
     pub fn get_secret_value_calls(&self) -> usize {
         *self.count.lock().unwrap()
     }
+}
+
+/// A reverse proxy that hands `upstream` (moto) one request at a time.
+///
+/// moto's server answers on several threads and does not apply a conditional write atomically:
+/// 20 concurrent `UpdateItem ... if calls < 5` once let 9 through in CI. DynamoDB evaluates each
+/// condition atomically, per item. Behind this proxy the clients still race each other in our
+/// code, over their own connections, and moto then applies their writes one by one, as DynamoDB
+/// would: an atomicity test checks our use of conditional writes, not moto's threading.
+#[derive(Clone)]
+pub struct SerialProxy {
+    pub url: String,
+}
+
+impl SerialProxy {
+    pub async fn start(upstream: &str) -> SerialProxy {
+        let gate = Arc::new(tokio::sync::Mutex::new(()));
+        SerialProxy { url: start_proxy(upstream, Arc::new(Mutex::new(0)), Some(gate)).await }
+    }
+}
+
+/// Forward every request to `upstream`, counting GetSecretValue calls in `count`; with `gate`,
+/// one request at a time (held from sending the request until its answer is read).
+async fn start_proxy(upstream: &str, count: Arc<Mutex<usize>>, gate: Option<Arc<tokio::sync::Mutex<()>>>) -> String {
+    let http = reqwest::Client::new();
+    let upstream = upstream.to_owned();
+    let app = Router::new().fallback(any(move |req: axum::extract::Request| {
+        let (http, upstream, counter, gate) = (http.clone(), upstream.clone(), count.clone(), gate.clone());
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
+            if target.ends_with("GetSecretValue") {
+                *counter.lock().unwrap() += 1;
+            }
+            let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+            let mut forward = http.request(parts.method.clone(), url).body(body);
+            for (name, value) in parts.headers.iter().filter(|(n, _)| *n != "host") {
+                forward = forward.header(name, value);
+            }
+            let _turn = match &gate {
+                Some(gate) => Some(gate.lock().await),
+                None => None,
+            };
+            match forward.send().await {
+                Ok(answer) => {
+                    let status = answer.status();
+                    let headers = answer.headers().clone();
+                    let bytes = answer.bytes().await.unwrap_or_default();
+                    let mut response = (status, bytes).into_response();
+                    for (name, value) in
+                        headers.iter().filter(|(n, _)| *n != "content-length" && *n != "transfer-encoding")
+                    {
+                        response.headers_mut().insert(name, value.clone());
+                    }
+                    response
+                }
+                Err(_) => StatusCode::BAD_GATEWAY.into_response(),
+            }
+        }
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
 }
