@@ -25,8 +25,9 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 const USAGE: &str = "usage: b2b-mcp [serve [--bind HOST:PORT] | stdio]\n\
     In AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves Lambda events.\n\
     Settings come from the environment: STAGE, ALLOW_MUTATIONS, DISABLED_TOOLS, MCP_PATH, BIND, ALLOWED_HOSTS,\n\
-    ALLOWED_ORIGINS, INBOUND_AUTH (serve: jwt or off), OIDC_ISSUER, OIDC_AUDIENCE, WRITE_SCOPE, LOCAL_PRINCIPAL,\n\
-    APPSYNC_URL, APPSYNC_AUTH, AI_SEARCH_PER_MINUTE, LOG_LEVEL (README: Configuration).";
+    ALLOWED_ORIGINS, INBOUND_AUTH (serve: jwt or off), OIDC_ISSUER, OIDC_AUDIENCE, WRITE_SCOPE, IAM_WRITERS,\n\
+    TOOL_SCOPES, ALLOW_ANONYMOUS_READS, LOCAL_PRINCIPAL, APPSYNC_URL, APPSYNC_AUTH, RATE_LIMITS, STATE_TABLE,\n\
+    LOG_LEVEL and more (README: Configuration).";
 
 fn mode_from_args(args: &[String]) -> anyhow::Result<(Mode, Option<String>)> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
@@ -131,6 +132,9 @@ async fn main() -> anyhow::Result<()> {
         init_ms = started.elapsed().as_secs_f64() * 1000.0,
         mutations = if c.allow_mutations { "on" } else { "off" },
         inbound_auth = ?c.inbound_auth,
+        iam_writers = c.iam_writers.len(),
+        tool_scopes = c.tool_scopes.len(),
+        anonymous_reads = c.allow_anonymous_reads,
         state = %state_store,
         tools = listed_tools(&state).len(),
         resources = resources::list().len() + resources::templates().len(),
