@@ -185,7 +185,8 @@ async fn require_gateway_identity(State(state): State<Arc<AppState>>, request: R
 async fn unauthorized(state: &AppState, request: Request, refusal: Option<TokenError>) -> Response {
     let caller = Caller::from_extensions(request.extensions(), &state.config);
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, state.config.max_body_bytes).await.unwrap_or_default();
+    // Only enough to name the tool: an unauthenticated caller gets no more of our work than that.
+    let body = axum::body::to_bytes(body, REFUSED_BODY_PEEK).await.unwrap_or_default();
     let (tool, kind) = refused_target(state, &body);
     let mut record = AuditRecord::new(&caller, &state.config.stage, &tool, kind);
     record.decision = Decision::Denied;
@@ -211,6 +212,9 @@ async fn unauthorized(state: &AppState, request: Request, refusal: Option<TokenE
     }
     response
 }
+
+/// How much of a refused request's body is read to name what it asked for.
+const REFUSED_BODY_PEEK: usize = 64 * 1024;
 
 /// What a refused request asked for, for its audit record: a tool call's tool (if this server
 /// knows it: anything else is recorded as `-`, never as sent), else the JSON-RPC method.
