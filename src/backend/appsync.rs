@@ -171,7 +171,11 @@ pub async fn connect(
 pub fn http_client(url: &reqwest::Url) -> Result<reqwest::Client, BackendError> {
     let host = url.host_str().unwrap_or_default();
     let loopback = host == "localhost"
-        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
     let https = match url.scheme() {
         "https" => true,
         "http" if loopback => false,
@@ -212,8 +216,6 @@ impl GraphqlBackend for AppSyncBackend {
         let mut rejected = None;
         loop {
             let signed = self.auth.headers(&self.url, &body, rejected.take(), self.attempt_timeout).await?;
-            // None: the rejected credentials are the newest allowed for now; keep AppSync's answer.
-            let Some(signed) = signed else { return Err(BackendError::Unauthorized) };
             match self.attempt(&body, signed.headers).await {
                 Err(BackendError::Unauthorized) if !refreshed => {
                     tracing::info!(operation = operation.name, "AppSync rejected our credentials; trying newer ones");
@@ -268,10 +270,17 @@ mod tests {
 
     #[test]
     fn plain_http_only_on_loopback() {
-        for ok in ["https://abc.appsync-api.eu-west-1.amazonaws.com/graphql", "http://127.0.0.1:9/graphql", "http://[::1]:9/graphql", "http://localhost:9/graphql"] {
+        for ok in [
+            "https://abc.appsync-api.eu-west-1.amazonaws.com/graphql",
+            "http://127.0.0.1:9/graphql",
+            "http://[::1]:9/graphql",
+            "http://localhost:9/graphql",
+        ] {
             assert!(http_client(&reqwest::Url::parse(ok).unwrap()).is_ok(), "{ok}");
         }
-        for refused in ["http://abc.appsync-api.eu-west-1.amazonaws.com/graphql", "http://10.0.0.1/graphql", "ftp://127.0.0.1/x"] {
+        for refused in
+            ["http://abc.appsync-api.eu-west-1.amazonaws.com/graphql", "http://10.0.0.1/graphql", "ftp://127.0.0.1/x"]
+        {
             assert!(http_client(&reqwest::Url::parse(refused).unwrap()).is_err(), "{refused}");
         }
     }

@@ -47,55 +47,45 @@ const TOKEN_MARGIN: Duration = Duration::from_secs(60);
 
 impl Authenticator {
     /// Headers for one POST of `body` to `url`. `rejected`: AppSync just refused the credentials
-    /// of that generation, so newer ones are wanted; `Ok(None)` when none can be had yet (the
-    /// rejected ones were fetched moments ago). `timeout` bounds each call to a credentials
-    /// provider or token endpoint.
+    /// of that generation, so newer ones are wanted (see [`Cache::refresh`] for how often they
+    /// are fetched). `timeout` bounds each call to a credentials provider or token endpoint.
     pub async fn headers(
         &self,
         url: &reqwest::Url,
         body: &[u8],
         rejected: Option<u64>,
         timeout: Duration,
-    ) -> Result<Option<Signed>, BackendError> {
+    ) -> Result<Signed, BackendError> {
         match self {
             Authenticator::Iam { region, provider, cached } => {
-                let fetch = || iam_credentials(provider, timeout);
-                let Some(credentials) = obtain(cached, rejected, fetch).await? else { return Ok(None) };
+                let credentials = obtain(cached, rejected, || iam_credentials(provider, timeout)).await?;
                 let headers = sigv4_headers(url, body, &credentials.value, region, SystemTime::now())?;
-                Ok(Some(Signed { headers, generation: credentials.generation }))
+                Ok(Signed { headers, generation: credentials.generation })
             }
             Authenticator::ApiKey { secret } => {
                 let key = match rejected {
                     None => secret.get().await?,
-                    Some(generation) => match secret.refresh(generation).await? {
-                        Some(key) => key,
-                        None => return Ok(None),
-                    },
+                    Some(generation) => secret.refresh(generation).await?,
                 };
                 let headers = vec![("x-api-key", api_key_from(&key.value)?)];
-                Ok(Some(Signed { headers, generation: key.generation }))
+                Ok(Signed { headers, generation: key.generation })
             }
             Authenticator::Oidc { secret, http, token } => {
                 let fetch = || async {
-                    // A rejected token may mean rotated client credentials: read them anew too
-                    // (unless they were read moments ago).
-                    let client = match rejected {
-                        Some(_) => match token_secret_generation(token) {
-                            Some(generation) => match secret.refresh(generation).await? {
-                                Some(fresh) => fresh,
-                                None => secret.get().await?,
-                            },
-                            None => secret.get().await?,
-                        },
-                        None => secret.get().await?,
+                    // A rejected token may come from rotated client credentials: read them anew
+                    // too (within the same limit on how often).
+                    let behind = token.peek().map(|t| t.secret_generation);
+                    let client = match (rejected, behind) {
+                        (Some(_), Some(generation)) => secret.refresh(generation).await?,
+                        _ => secret.get().await?,
                     };
                     let (bearer, lifetime) = fetch_token(http, &client.value, timeout).await?;
                     let token = Token { bearer, secret_generation: client.generation };
                     Ok((token, Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN))))
                 };
-                let Some(token) = obtain(token, rejected, fetch).await? else { return Ok(None) };
+                let token = obtain(token, rejected, fetch).await?;
                 let headers = vec![("authorization", format!("Bearer {}", token.value.bearer))];
-                Ok(Some(Signed { headers, generation: token.generation }))
+                Ok(Signed { headers, generation: token.generation })
             }
         }
     }
@@ -105,20 +95,15 @@ async fn obtain<T: Clone, F, Fut>(
     cache: &Cache<T>,
     rejected: Option<u64>,
     fetch: F,
-) -> Result<Option<Versioned<T>>, BackendError>
+) -> Result<Versioned<T>, BackendError>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Fetch<T>>,
 {
     match rejected {
-        None => cache.get(fetch).await.map(Some),
+        None => cache.get(fetch).await,
         Some(generation) => cache.refresh(generation, fetch).await,
     }
-}
-
-/// The client-secret generation behind the cached token, if any.
-fn token_secret_generation(token: &Cache<Token>) -> Option<u64> {
-    token.peek().map(|t| t.secret_generation)
 }
 
 /// The provider's credentials, within `timeout`; usable until [`EXPIRY_MARGIN`] before expiry.
@@ -185,7 +170,11 @@ struct TokenAnswer {
 }
 
 /// OAuth 2.0 client-credentials grant (RFC 6749 §4.4) at the identity provider's token endpoint.
-async fn fetch_token(http: &reqwest::Client, secret: &str, timeout: Duration) -> Result<(String, Duration), BackendError> {
+async fn fetch_token(
+    http: &reqwest::Client,
+    secret: &str,
+    timeout: Duration,
+) -> Result<(String, Duration), BackendError> {
     let client = oidc_client_from(secret)?;
     let mut form = vec![("grant_type", "client_credentials")];
     if let Some(scope) = client.scope.as_deref() {

@@ -8,12 +8,13 @@
 //!   value, or its failure, instead of fetching one after another.
 //! - Every fetched value gets a generation number. After AppSync rejects generation `g`, the
 //!   caller asks for something newer than `g`: one fetch serves all requests that were rejected
-//!   together, and rejections cause a fetch at most once per [`REFRESH_INTERVAL`], so a flood of
-//!   them cannot hammer Secrets Manager or the token endpoint.
+//!   together, and rejections cause a fetch at most once per [`REFRESH_INTERVAL`] (in between,
+//!   the caller gets the current value), so a flood of them cannot hammer Secrets Manager or the
+//!   token endpoint.
 
 use std::future::Future;
-use std::sync::{PoisonError, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use super::BackendError;
@@ -56,7 +57,11 @@ pub struct Cache<T> {
 
 impl<T> Default for Cache<T> {
     fn default() -> Self {
-        Cache { current: RwLock::new(None), flight: tokio::sync::Mutex::new(Flight::default()), finished: AtomicU64::new(0) }
+        Cache {
+            current: RwLock::new(None),
+            flight: tokio::sync::Mutex::new(Flight::default()),
+            finished: AtomicU64::new(0),
+        }
     }
 }
 
@@ -70,17 +75,13 @@ impl<T: Clone> Cache<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Fetch<T>>,
     {
-        match self.obtain(None, fetch).await? {
-            Some(value) => Ok(value),
-            // Unreachable: only a refresh is ever refused.
-            None => Err(BackendError::Unauthorized),
-        }
+        self.obtain(None, fetch).await
     }
 
-    /// Something newer than `rejected`: a value another caller fetched meanwhile, or a new fetch.
-    /// `None` when a rejection already caused a fetch less than [`REFRESH_INTERVAL`] ago and the
-    /// cached value is still valid: the caller keeps its error.
-    pub async fn refresh<F, Fut>(&self, rejected: u64, fetch: F) -> Result<Option<Versioned<T>>, BackendError>
+    /// Something newer than `rejected`: a value another caller fetched meanwhile, or a new fetch;
+    /// but the current value when a rejection already caused a fetch less than
+    /// [`REFRESH_INTERVAL`] ago (and the current value has not expired).
+    pub async fn refresh<F, Fut>(&self, rejected: u64, fetch: F) -> Result<Versioned<T>, BackendError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Fetch<T>>,
@@ -88,19 +89,19 @@ impl<T: Clone> Cache<T> {
         self.obtain(Some(rejected), fetch).await
     }
 
-    async fn obtain<F, Fut>(&self, rejected: Option<u64>, fetch: F) -> Result<Option<Versioned<T>>, BackendError>
+    async fn obtain<F, Fut>(&self, rejected: Option<u64>, fetch: F) -> Result<Versioned<T>, BackendError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Fetch<T>>,
     {
         if let Some(hit) = self.usable(rejected) {
-            return Ok(Some(hit));
+            return Ok(hit);
         }
         let finished_seen = self.finished.load(Ordering::Acquire);
         let mut flight = self.flight.lock().await;
         // Whoever held the lock before may have fetched what this caller needs.
         if let Some(hit) = self.usable(rejected) {
-            return Ok(Some(hit));
+            return Ok(hit);
         }
         if self.finished.load(Ordering::Acquire) != finished_seen
             && let Some(failure) = &flight.last_failure
@@ -108,9 +109,10 @@ impl<T: Clone> Cache<T> {
             return Err(BackendError::Credentials(failure.clone()));
         }
         if rejected.is_some() {
-            let still_valid = self.usable(None).is_some();
-            if still_valid && flight.last_refresh.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
-                return Ok(None);
+            if flight.last_refresh.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL)
+                && let Some(current) = self.usable(None)
+            {
+                return Ok(current);
             }
             flight.last_refresh = Some(Instant::now());
         }
@@ -123,7 +125,7 @@ impl<T: Clone> Cache<T> {
                 let generation = flight.generation;
                 let entry = Entry { value: value.clone(), generation, stale_at };
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(entry);
-                Ok(Some(Versioned { value, generation }))
+                Ok(Versioned { value, generation })
             }
             Err(e) => {
                 flight.last_failure = Some(match &e {
@@ -202,11 +204,13 @@ mod tests {
             tokio::spawn(async move { cache.refresh(1, || fetch(fetches)).await })
         });
         for refresh in futures::future::join_all(refreshes).await {
-            assert_eq!(refresh.unwrap().unwrap().map(|v| (v.value, v.generation)), Some((2, 2)));
+            let refreshed = refresh.unwrap().unwrap();
+            assert_eq!((refreshed.value, refreshed.generation), (2, 2));
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
-        // Generation 2 was rejected too, but a rejection caused a fetch moments ago: no refetch.
-        assert_eq!(cache.refresh(2, || fetch(fetches.clone())).await.unwrap(), None);
+        // Generation 2 was rejected too, but a rejection caused a fetch moments ago: no refetch,
+        // the current value.
+        assert_eq!(cache.refresh(2, || fetch(fetches.clone())).await.unwrap(), Versioned { value: 2, generation: 2 });
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
 

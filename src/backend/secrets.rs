@@ -63,9 +63,9 @@ impl SecretSource {
         self.cache.get(|| self.fetch()).await
     }
 
-    /// A value newer than generation `rejected` (AppSync refused it); `None` when that one was
-    /// fetched moments ago and is kept (see [`Cache::refresh`]).
-    pub async fn refresh(&self, rejected: u64) -> Result<Option<Versioned<String>>, BackendError> {
+    /// A value newer than generation `rejected` (AppSync refused it), within the limits of
+    /// [`Cache::refresh`].
+    pub async fn refresh(&self, rejected: u64) -> Result<Versioned<String>, BackendError> {
         self.cache.refresh(rejected, || self.fetch()).await
     }
 

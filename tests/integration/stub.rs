@@ -1,6 +1,7 @@
 //! Real network peers for the AppSync client: a scripted AppSync-shaped GraphQL endpoint with an
 //! OAuth token endpoint, moto's Secrets Manager (PyPI `moto[server]`, installed by `make tools`),
-//! and a counting proxy in front of moto so tests can see every GetSecretValue.
+//! a counting proxy in front of moto so tests can see every GetSecretValue (and stall them), and
+//! a silent peer that accepts connections and never answers.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -23,17 +24,37 @@ pub struct Scripted {
     pub status: u16,
     pub body: String,
     pub delay: Duration,
+    /// Extra response headers; a `content-type` here replaces the default JSON one.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Scripted {
     pub fn ok(data: Value) -> Scripted {
-        Scripted { status: 200, body: json!({"data": data}).to_string(), delay: Duration::ZERO }
+        Scripted { status: 200, body: json!({"data": data}).to_string(), delay: Duration::ZERO, headers: vec![] }
     }
     pub fn status(status: u16, body: &str) -> Scripted {
-        Scripted { status, body: body.to_owned(), delay: Duration::ZERO }
+        Scripted { status, body: body.to_owned(), delay: Duration::ZERO, headers: vec![] }
     }
     pub fn slow(delay: Duration) -> Scripted {
         Scripted { delay, ..Scripted::ok(search_data()) }
+    }
+    /// A redirect to `location` with `status` (301, 302, 307, 308).
+    pub fn redirect(status: u16, location: &str) -> Scripted {
+        Scripted::status(status, "").with_header("location", location)
+    }
+    /// AppSync's rejection of our credentials: 401, `UnauthorizedException` in body and header.
+    pub fn unauthorized_exception() -> Scripted {
+        Scripted::status(401, r#"{"errors":[{"errorType":"UnauthorizedException","message":"You are not authorized to make this call."}]}"#)
+            .with_header("x-amzn-ErrorType", "UnauthorizedException")
+    }
+    /// A WAF block in front of AppSync: 403 with an HTML page.
+    pub fn waf_block() -> Scripted {
+        Scripted::status(403, "<html><body><h1>403 Forbidden</h1>Request blocked.</body></html>")
+            .with_header("content-type", "text/html")
+    }
+    pub fn with_header(mut self, name: &str, value: &str) -> Scripted {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 }
 
@@ -57,6 +78,8 @@ struct StubState {
     seen: Vec<Seen>,
     token_requests: usize,
     tokens_issued: usize,
+    /// How long the token endpoint waits before answering.
+    token_delay: Duration,
 }
 
 #[derive(Clone)]
@@ -73,13 +96,23 @@ async fn graphql(State(state): State<Arc<Mutex<StubState>>>, headers: HeaderMap,
     };
     tokio::time::sleep(next.delay).await;
     let status = StatusCode::from_u16(next.status).unwrap();
-    (status, [("content-type", "application/json")], next.body).into_response()
+    let mut response = (status, [("content-type", "application/json")], next.body).into_response();
+    for (name, value) in &next.headers {
+        let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        response.headers_mut().insert(name, value.parse().unwrap());
+    }
+    response
 }
 
 /// Client-credentials token endpoint: Basic auth must be the test client's.
 async fn token(State(state): State<Arc<Mutex<StubState>>>, headers: HeaderMap, body: String) -> Response {
+    let delay = {
+        let mut s = state.lock().unwrap();
+        s.token_requests += 1;
+        s.token_delay
+    };
+    tokio::time::sleep(delay).await;
     let mut s = state.lock().unwrap();
-    s.token_requests += 1;
     // base64("mcp-client:client-secret-value")
     let expected = "Basic bWNwLWNsaWVudDpjbGllbnQtc2VjcmV0LXZhbHVl";
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected)
@@ -126,6 +159,43 @@ impl Stub {
 
     pub fn token_requests(&self) -> usize {
         self.state.lock().unwrap().token_requests
+    }
+
+    /// Make the token endpoint wait this long before every later answer.
+    pub fn token_delay(&self, delay: Duration) {
+        self.state.lock().unwrap().token_delay = delay;
+    }
+}
+
+/// A TCP peer that accepts every connection and never sends a byte (a hung identity provider or
+/// Secrets Manager). Connections stay open until the test ends; `accepted` counts them.
+pub struct SilentPeer {
+    pub addr: SocketAddr,
+    accepted: Arc<Mutex<usize>>,
+}
+
+impl SilentPeer {
+    pub async fn start() -> SilentPeer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(Mutex::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                *counter.lock().unwrap() += 1;
+                held.push(socket);
+            }
+        });
+        SilentPeer { addr, accepted }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn accepted(&self) -> usize {
+        *self.accepted.lock().unwrap()
     }
 }
 
@@ -185,27 +255,32 @@ impl Drop for Moto {
     }
 }
 
-/// A reverse proxy that counts Secrets Manager GetSecretValue calls on their way to `upstream`.
+/// A reverse proxy that counts Secrets Manager GetSecretValue calls on their way to `upstream`,
+/// and can hold them (`stall`) to play a Secrets Manager that does not answer.
 #[derive(Clone)]
 pub struct CountingProxy {
     pub url: String,
     count: Arc<Mutex<usize>>,
+    stall: Arc<Mutex<Duration>>,
 }
 
 impl CountingProxy {
     pub async fn start(upstream: &str) -> CountingProxy {
         let count = Arc::new(Mutex::new(0));
+        let stall = Arc::new(Mutex::new(Duration::ZERO));
         let http = reqwest::Client::new();
         let upstream = upstream.to_owned();
-        let counter = count.clone();
+        let (counter, staller) = (count.clone(), stall.clone());
         let app = Router::new().fallback(any(move |req: axum::extract::Request| {
-            let (http, upstream, counter) = (http.clone(), upstream.clone(), counter.clone());
+            let (http, upstream, counter, staller) = (http.clone(), upstream.clone(), counter.clone(), staller.clone());
             async move {
                 let (parts, body) = req.into_parts();
                 let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
                 let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
                 if target.ends_with("GetSecretValue") {
                     *counter.lock().unwrap() += 1;
+                    let stall = *staller.lock().unwrap();
+                    tokio::time::sleep(stall).await;
                 }
                 let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
                 let mut forward = http.request(parts.method.clone(), url).body(body);
@@ -232,10 +307,15 @@ impl CountingProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        CountingProxy { url, count }
+        CountingProxy { url, count, stall }
     }
 
     pub fn get_secret_value_calls(&self) -> usize {
         *self.count.lock().unwrap()
+    }
+
+    /// Hold every later GetSecretValue this long before forwarding it (counted on arrival).
+    pub fn stall(&self, delay: Duration) {
+        *self.stall.lock().unwrap() = delay;
     }
 }
