@@ -465,8 +465,10 @@ async fn redirects_are_not_followed() {
             .build();
         let client = client_over(Arc::new(connect(&config, Some(sdk)).await.unwrap()), Mode::Serve, &[]);
         let result = search(&client).await;
+        let followed: Vec<bool> =
+            elsewhere.seen().iter().map(|s| s.headers.contains_key("x-amz-security-token")).collect();
+        assert!(followed.is_empty(), "{status}: the redirect was followed (session token forwarded: {followed:?})");
         assert!(text_of(&result).contains("temporarily unavailable"), "{status}: {result}");
-        assert!(elsewhere.seen().is_empty(), "{status}: the redirect was followed");
         let sent = stub.seen();
         assert!(!sent.is_empty() && sent.iter().all(|s| s.headers["x-amz-security-token"] == "session-token-value"));
     }
@@ -484,8 +486,8 @@ async fn https_appsync_refuses_a_plain_http_token_endpoint() {
     config.url = format!("https://127.0.0.1:{}/graphql", crate::stub::free_port());
     let client = client_over(Arc::new(connect(&config, Some(moto_sdk_config())).await.unwrap()), Mode::Serve, &[]);
     let result = search(&client).await;
-    assert!(text_of(&result).contains("could not authenticate"), "{result}");
     assert_eq!(stub.token_requests(), 0, "the client secret never went over plain http");
+    assert!(text_of(&result).contains("could not authenticate"), "{result}");
 }
 
 /// A 401/403 that is not AppSync's UnauthorizedException (a WAF page, an API gateway's JSON)
@@ -510,10 +512,10 @@ async fn a_waf_block_does_not_refetch_the_secret() {
         let before = stub.seen().len();
         stub.always(block.clone());
         let result = search(&client).await;
+        assert_eq!(proxy.get_secret_value_calls(), 1, "{block:?}: no refetch");
+        assert_eq!(stub.seen().len(), before + 1, "{block:?}: one attempt");
         assert!(text_of(&result).contains("refused this request"), "{block:?}: {result}");
         assert!(!text_of(&result).contains("html"), "no internals");
-        assert_eq!(stub.seen().len(), before + 1, "{block:?}: one attempt");
-        assert_eq!(proxy.get_secret_value_calls(), 1, "{block:?}: no refetch");
         assert_eq!(client.audit.records()[i + 1].outcome, Outcome::BackendError);
     }
 }

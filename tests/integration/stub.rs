@@ -129,7 +129,8 @@ async fn token(State(state): State<Arc<Mutex<StubState>>>, headers: HeaderMap, b
 impl Stub {
     pub async fn start(script: Vec<Scripted>) -> Stub {
         let state = Arc::new(Mutex::new(StubState { script: script.into(), ..Default::default() }));
-        let app = Router::new().route("/graphql", post(graphql)).route("/token", post(token)).with_state(state.clone());
+        // Any method on /graphql is recorded: a followed 301/302 arrives as a GET.
+        let app = Router::new().route("/graphql", any(graphql)).route("/token", post(token)).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
