@@ -45,6 +45,8 @@ struct GraphqlError {
 }
 
 impl AppSyncBackend {
+    /// `http` should come from [`http_client`] (no redirects, https only): the policy is the
+    /// client's, so a client built elsewhere keeps its own.
     pub fn new(http: reqwest::Client, url: reqwest::Url, auth: Authenticator, attempt_timeout: Duration) -> Self {
         AppSyncBackend { http, url, auth, attempt_timeout }
     }
