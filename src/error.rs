@@ -101,6 +101,9 @@ impl ToolError {
                         .into()
                 }
                 BackendError::Graphql(_) => "the company platform could not complete this request; retry later".into(),
+                BackendError::Forbidden(_) => {
+                    "the company platform refused this request; retry later or contact the operator".into()
+                }
             },
             ToolError::Internal(_) => "the server hit an internal error; retry later".into(),
             ToolError::State(_) => {

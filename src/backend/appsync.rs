@@ -1,9 +1,16 @@
 //! The AppSync client behind [`GraphqlBackend`]: one HTTP POST per operation, authenticated by
 //! [`Authenticator`], answers and faults mapped to [`BackendError`].
 //!
-//! Retry policy: a 401/403 is retried once with freshly fetched credentials (AppSync rejected
-//! the request before running it, so this is safe even for mutations); reads are retried once
-//! after a jittered pause on 429 and 5xx; mutations are never repeated after they may have run.
+//! Retry policy: AppSync's own `UnauthorizedException` (HTTP 401) is retried once with newer
+//! credentials (AppSync rejected the request before running it, so this is safe even for
+//! mutations); credentials are fetched anew for that at most once per few seconds
+//! ([`super::cache::REFRESH_INTERVAL`]). Any other 401 or 403 (a WAF, a proxy) is answered as
+//! [`BackendError::Forbidden`] with no refetch: new credentials would not change it. Reads are
+//! retried once after a jittered pause on 429 and 5xx; mutations are never repeated after they
+//! may have run.
+//!
+//! Redirects are never followed (a 3xx is an error): following one would send the API key or
+//! the session token to whatever host it names, possibly over plain http.
 
 use std::time::Duration;
 
@@ -12,7 +19,7 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::Authenticator;
+use super::auth::{AuthHeaders, Authenticator};
 use super::{BackendError, GraphqlBackend, Operation, OperationKind};
 
 pub struct AppSyncBackend {
@@ -38,12 +45,13 @@ struct GraphqlError {
 }
 
 impl AppSyncBackend {
+    /// `http` should come from [`http_client`] (no redirects, https only): the policy is the
+    /// client's, so a client built elsewhere keeps its own.
     pub fn new(http: reqwest::Client, url: reqwest::Url, auth: Authenticator, attempt_timeout: Duration) -> Self {
         AppSyncBackend { http, url, auth, attempt_timeout }
     }
 
-    async fn attempt(&self, body: &bytes::Bytes, refresh: bool) -> Result<Value, BackendError> {
-        let headers = self.auth.headers(&self.url, body, refresh).await?;
+    async fn attempt(&self, body: &bytes::Bytes, headers: AuthHeaders) -> Result<Value, BackendError> {
         let mut request = self
             .http
             .post(self.url.clone())
@@ -56,8 +64,9 @@ impl AppSyncBackend {
         }
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
+        let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
-        classify(status.as_u16(), &bytes)
+        classify(status.as_u16(), error_type.as_deref(), &bytes)
     }
 
     fn transport_error(&self, e: reqwest::Error) -> BackendError {
@@ -70,10 +79,13 @@ impl AppSyncBackend {
 }
 
 /// What an AppSync answer means. AppSync reports resolver errors as HTTP 200 with `errors`,
-/// and auth failures as 401 with `errorType: UnauthorizedException`.
-fn classify(status: u16, body: &[u8]) -> Result<Value, BackendError> {
+/// and auth failures as 401 with `errorType: UnauthorizedException` (in the body and in the
+/// `x-amzn-ErrorType` header).
+fn classify(status: u16, error_type: Option<&str>, body: &[u8]) -> Result<Value, BackendError> {
     match status {
-        401 | 403 => return Err(BackendError::Unauthorized),
+        401 | 403 if is_unauthorized_exception(error_type, body) => return Err(BackendError::Unauthorized),
+        401 | 403 => return Err(BackendError::Forbidden(status)),
+        300..=399 => return Err(BackendError::Unavailable(format!("HTTP {status}: redirect not followed"))),
         429 => return Err(BackendError::Throttled),
         500..=599 => return Err(BackendError::Unavailable(format!("HTTP {status}"))),
         200..=299 => {}
@@ -97,6 +109,16 @@ fn classify(status: u16, body: &[u8]) -> Result<Value, BackendError> {
     }
 }
 
+/// AppSync's own rejection of our credentials, as opposed to a WAF's or a proxy's.
+fn is_unauthorized_exception(error_type: Option<&str>, body: &[u8]) -> bool {
+    const KIND: &str = "UnauthorizedException";
+    if error_type.is_some_and(|t| t.trim_start().starts_with(KIND)) {
+        return true;
+    }
+    serde_json::from_slice::<GraphqlAnswer>(body)
+        .is_ok_and(|answer| answer.errors.iter().any(|e| e.error_type.as_deref() == Some(KIND)))
+}
+
 /// 100-400 ms: long enough for a throttle to ease, short against a 20 s deadline, and
 /// randomised so instances retrying together do not hit AppSync in lockstep.
 fn jittered_pause() -> Duration {
@@ -113,11 +135,7 @@ pub async fn connect(
 ) -> Result<AppSyncBackend, BackendError> {
     use crate::config::AppsyncAuth;
     let url = reqwest::Url::parse(&config.url).map_err(|e| BackendError::Unavailable(format!("APPSYNC_URL: {e}")))?;
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(2))
-        .pool_idle_timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|e| BackendError::Unavailable(format!("HTTP client: {e}")))?;
+    let http = http_client(&url)?;
     let auth = match config.auth {
         AppsyncAuth::Iam => {
             let sdk = match &sdk {
@@ -149,6 +167,31 @@ pub async fn connect(
     Ok(AppSyncBackend::new(http, url, auth, config.attempt_timeout))
 }
 
+/// The HTTP client for AppSync and the token endpoint: no redirects, and https only unless the
+/// URL is plain http on loopback (the local platform; anything else is refused). With an https
+/// URL the client cannot speak plain http at all, so an http token endpoint is refused too.
+pub fn http_client(url: &reqwest::Url) -> Result<reqwest::Client, BackendError> {
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let https = match url.scheme() {
+        "https" => true,
+        "http" if loopback => false,
+        _ => return Err(BackendError::Unavailable("APPSYNC_URL must be https (plain http only on loopback)".into())),
+    };
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .https_only(https)
+        .build()
+        .map_err(|e| BackendError::Unavailable(format!("HTTP client: {e}")))
+}
+
 /// The shared AWS configuration; with the region given, no region lookup happens at all.
 async fn sdk_config(region: Option<String>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
@@ -172,11 +215,14 @@ impl GraphqlBackend for AppSyncBackend {
         let body = json!({"query": operation.document, "operationName": operation.name, "variables": variables});
         let body = bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| BackendError::Malformed(e.to_string()))?);
         let (mut refreshed, mut retried) = (false, false);
+        let mut rejected = None;
         loop {
-            match self.attempt(&body, refreshed).await {
+            let signed = self.auth.headers(&self.url, &body, rejected.take(), self.attempt_timeout).await?;
+            match self.attempt(&body, signed.headers).await {
                 Err(BackendError::Unauthorized) if !refreshed => {
-                    tracing::info!(operation = operation.name, "AppSync rejected our credentials; fetching them anew");
+                    tracing::info!(operation = operation.name, "AppSync rejected our credentials; trying newer ones");
                     refreshed = true;
+                    rejected = Some(signed.generation);
                 }
                 Err(e @ (BackendError::Throttled | BackendError::Unavailable(_)))
                     if operation.kind == OperationKind::Query && !retried =>
@@ -197,20 +243,48 @@ mod tests {
 
     #[test]
     fn answers_are_classified() {
-        assert!(matches!(classify(401, b""), Err(BackendError::Unauthorized)));
-        assert!(matches!(classify(429, b""), Err(BackendError::Throttled)));
-        assert!(matches!(classify(503, b"<html>"), Err(BackendError::Unavailable(_))));
-        assert!(matches!(classify(400, b"{}"), Err(BackendError::Graphql(_))));
-        assert!(matches!(classify(200, b"{not json"), Err(BackendError::Malformed(_))));
-        assert!(matches!(classify(200, br#"{"data": null}"#), Err(BackendError::Malformed(_))));
+        let unauthorized = br#"{"errors": [{"errorType": "UnauthorizedException", "message": "no"}]}"#;
+        assert!(matches!(classify(401, None, unauthorized), Err(BackendError::Unauthorized)));
+        let header = Some("UnauthorizedException:http://internal.amazon.com/coral/com.amazonaws.deepdish/");
+        assert!(matches!(classify(401, header, b""), Err(BackendError::Unauthorized)));
+        // Not AppSync's own rejection: a WAF page, another error type, an empty 401.
+        assert!(matches!(classify(403, None, b"<html>Request blocked</html>"), Err(BackendError::Forbidden(403))));
+        let other = br#"{"errors": [{"errorType": "AccessDeniedException"}]}"#;
+        assert!(matches!(classify(403, Some("AccessDeniedException"), other), Err(BackendError::Forbidden(403))));
+        assert!(matches!(classify(401, None, b""), Err(BackendError::Forbidden(401))));
+        assert!(matches!(classify(307, None, b""), Err(BackendError::Unavailable(m)) if m.contains("redirect")));
+        assert!(matches!(classify(429, None, b""), Err(BackendError::Throttled)));
+        assert!(matches!(classify(503, None, b"<html>"), Err(BackendError::Unavailable(_))));
+        assert!(matches!(classify(400, None, b"{}"), Err(BackendError::Graphql(_))));
+        assert!(matches!(classify(200, None, b"{not json"), Err(BackendError::Malformed(_))));
+        assert!(matches!(classify(200, None, br#"{"data": null}"#), Err(BackendError::Malformed(_))));
         let errors = br#"{"data": null, "errors": [{"errorType": "Lambda:Unhandled", "message": "boom"}]}"#;
-        assert!(matches!(classify(200, errors), Err(BackendError::Graphql(m)) if m.contains("Lambda:Unhandled")));
-        let field_auth = br#"{"errors": [{"errorType": "UnauthorizedException", "message": "no"}]}"#;
-        assert!(matches!(classify(200, field_auth), Err(BackendError::Graphql(_))), "not retried with new credentials");
+        assert!(matches!(classify(200, None, errors), Err(BackendError::Graphql(m)) if m.contains("Lambda:Unhandled")));
+        assert!(
+            matches!(classify(200, None, unauthorized), Err(BackendError::Graphql(_))),
+            "field-level: not retried with new credentials"
+        );
         let quoted =
             br#"{"errors": [{"errorType": "BadRequest", "message": "Variable 'query' has value 'my secret'"}]}"#;
-        assert!(matches!(classify(200, quoted), Err(BackendError::Graphql(m)) if !m.contains("secret")));
-        assert_eq!(classify(200, br#"{"data": {"x": 1}}"#).ok(), Some(json!({"x": 1})));
+        assert!(matches!(classify(200, None, quoted), Err(BackendError::Graphql(m)) if !m.contains("secret")));
+        assert_eq!(classify(200, None, br#"{"data": {"x": 1}}"#).ok(), Some(json!({"x": 1})));
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for ok in [
+            "https://abc.appsync-api.eu-west-1.amazonaws.com/graphql",
+            "http://127.0.0.1:9/graphql",
+            "http://[::1]:9/graphql",
+            "http://localhost:9/graphql",
+        ] {
+            assert!(http_client(&reqwest::Url::parse(ok).unwrap()).is_ok(), "{ok}");
+        }
+        for refused in
+            ["http://abc.appsync-api.eu-west-1.amazonaws.com/graphql", "http://10.0.0.1/graphql", "ftp://127.0.0.1/x"]
+        {
+            assert!(http_client(&reqwest::Url::parse(refused).unwrap()).is_err(), "{refused}");
+        }
     }
 
     #[test]

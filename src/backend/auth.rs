@@ -1,6 +1,9 @@
 //! How a request to AppSync proves who we are: SigV4 with the execution role's credentials
 //! (`iam`), an API key (`api_key`) or an OIDC access token from the client-credentials grant
 //! (`oidc`). Key and client credentials come from Secrets Manager; nothing is fetched at init.
+//!
+//! Every credential sits in a [`Cache`]: hits never wait behind a fetch, concurrent misses share
+//! one, and each outbound call (credentials provider, token endpoint) has its own timeout.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -8,68 +11,112 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
-use tokio::sync::Mutex;
 
 use super::BackendError;
+use super::cache::{Cache, Fetch, Versioned};
 use super::secrets::{SecretSource, api_key_from, oidc_client_from};
 
 /// Headers to add to one request.
 pub type AuthHeaders = Vec<(&'static str, String)>;
 
+/// Headers for one request, and the generation of the credentials in them (to name them when
+/// AppSync rejects them).
+#[derive(Debug)]
+pub struct Signed {
+    pub headers: AuthHeaders,
+    pub generation: u64,
+}
+
+/// A bearer token and the generation of the client secret it was obtained with.
+#[derive(Clone)]
+pub struct Token {
+    bearer: String,
+    secret_generation: u64,
+}
+
 pub enum Authenticator {
-    Iam { region: String, provider: SharedCredentialsProvider, cached: Mutex<Option<Credentials>> },
+    Iam { region: String, provider: SharedCredentialsProvider, cached: Cache<Credentials> },
     ApiKey { secret: SecretSource },
-    Oidc { secret: SecretSource, http: reqwest::Client, token: Mutex<Option<(String, Instant)>> },
+    Oidc { secret: SecretSource, http: reqwest::Client, token: Cache<Token> },
 }
 
 /// Refresh credentials this long before they expire.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(300);
+/// Fetch a new token this long before the identity provider says it expires.
+const TOKEN_MARGIN: Duration = Duration::from_secs(60);
 
 impl Authenticator {
-    /// Headers for one POST of `body` to `url`. `refresh` means AppSync just rejected what we
-    /// sent, so cached key, token or credentials are fetched anew.
-    pub async fn headers(&self, url: &reqwest::Url, body: &[u8], refresh: bool) -> Result<AuthHeaders, BackendError> {
+    /// Headers for one POST of `body` to `url`. `rejected`: AppSync just refused the credentials
+    /// of that generation, so newer ones are wanted (see [`Cache::refresh`] for how often they
+    /// are fetched). `timeout` bounds each call to a credentials provider or token endpoint.
+    pub async fn headers(
+        &self,
+        url: &reqwest::Url,
+        body: &[u8],
+        rejected: Option<u64>,
+        timeout: Duration,
+    ) -> Result<Signed, BackendError> {
         match self {
             Authenticator::Iam { region, provider, cached } => {
-                let credentials = iam_credentials(provider, cached, refresh).await?;
-                sigv4_headers(url, body, &credentials, region, SystemTime::now())
+                let credentials = obtain(cached, rejected, || iam_credentials(provider, timeout)).await?;
+                let headers = sigv4_headers(url, body, &credentials.value, region, SystemTime::now())?;
+                Ok(Signed { headers, generation: credentials.generation })
             }
-            Authenticator::ApiKey { secret } => Ok(vec![("x-api-key", api_key_from(&secret.get(refresh).await?)?)]),
-            Authenticator::Oidc { secret, http, token } => {
-                let mut token = token.lock().await;
-                let fresh = token.as_ref().filter(|(_, until)| !refresh && Instant::now() < *until);
-                let bearer = match fresh {
-                    Some((bearer, _)) => bearer.clone(),
-                    None => {
-                        let (bearer, lifetime) = fetch_token(http, &secret.get(refresh).await?).await?;
-                        *token =
-                            Some((bearer.clone(), Instant::now() + lifetime.saturating_sub(Duration::from_secs(60))));
-                        bearer
-                    }
+            Authenticator::ApiKey { secret } => {
+                let key = match rejected {
+                    None => secret.get().await?,
+                    Some(generation) => secret.refresh(generation).await?,
                 };
-                Ok(vec![("authorization", format!("Bearer {bearer}"))])
+                let headers = vec![("x-api-key", api_key_from(&key.value)?)];
+                Ok(Signed { headers, generation: key.generation })
+            }
+            Authenticator::Oidc { secret, http, token } => {
+                let fetch = || async {
+                    // A rejected token may come from rotated client credentials: read them anew
+                    // too (within the same limit on how often).
+                    let behind = token.peek().map(|t| t.secret_generation);
+                    let client = match (rejected, behind) {
+                        (Some(_), Some(generation)) => secret.refresh(generation).await?,
+                        _ => secret.get().await?,
+                    };
+                    let (bearer, lifetime) = fetch_token(http, &client.value, timeout).await?;
+                    let token = Token { bearer, secret_generation: client.generation };
+                    Ok((token, Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN))))
+                };
+                let token = obtain(token, rejected, fetch).await?;
+                let headers = vec![("authorization", format!("Bearer {}", token.value.bearer))];
+                Ok(Signed { headers, generation: token.generation })
             }
         }
     }
 }
 
-async fn iam_credentials(
-    provider: &SharedCredentialsProvider,
-    cached: &Mutex<Option<Credentials>>,
-    refresh: bool,
-) -> Result<Credentials, BackendError> {
-    let mut cached = cached.lock().await;
-    let usable = cached.as_ref().filter(|c| {
-        !refresh
-            && c.expiry().is_none_or(|at| at.duration_since(SystemTime::now()).is_ok_and(|left| left > EXPIRY_MARGIN))
-    });
-    if let Some(credentials) = usable {
-        return Ok(credentials.clone());
+async fn obtain<T: Clone, F, Fut>(
+    cache: &Cache<T>,
+    rejected: Option<u64>,
+    fetch: F,
+) -> Result<Versioned<T>, BackendError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Fetch<T>>,
+{
+    match rejected {
+        None => cache.get(fetch).await,
+        Some(generation) => cache.refresh(generation, fetch).await,
     }
-    let credentials =
-        provider.provide_credentials().await.map_err(|e| BackendError::Credentials(format!("AWS credentials: {e}")))?;
-    *cached = Some(credentials.clone());
-    Ok(credentials)
+}
+
+/// The provider's credentials, within `timeout`; usable until [`EXPIRY_MARGIN`] before expiry.
+async fn iam_credentials(provider: &SharedCredentialsProvider, timeout: Duration) -> Fetch<Credentials> {
+    let credentials = tokio::time::timeout(timeout, provider.provide_credentials())
+        .await
+        .map_err(|_| BackendError::Credentials(format!("AWS credentials provider did not answer within {timeout:?}")))?
+        .map_err(|e| BackendError::Credentials(format!("AWS credentials: {e}")))?;
+    let stale_at = credentials.expiry().map(|at| {
+        let left = at.duration_since(SystemTime::now()).unwrap_or_default().saturating_sub(EXPIRY_MARGIN);
+        Instant::now() + left
+    });
+    Ok((credentials, stale_at))
 }
 
 /// SigV4 for service `appsync`: signs method, path, host, content type, date and body hash.
@@ -123,7 +170,11 @@ struct TokenAnswer {
 }
 
 /// OAuth 2.0 client-credentials grant (RFC 6749 §4.4) at the identity provider's token endpoint.
-async fn fetch_token(http: &reqwest::Client, secret: &str) -> Result<(String, Duration), BackendError> {
+async fn fetch_token(
+    http: &reqwest::Client,
+    secret: &str,
+    timeout: Duration,
+) -> Result<(String, Duration), BackendError> {
     let client = oidc_client_from(secret)?;
     let mut form = vec![("grant_type", "client_credentials")];
     if let Some(scope) = client.scope.as_deref() {
@@ -132,20 +183,25 @@ async fn fetch_token(http: &reqwest::Client, secret: &str) -> Result<(String, Du
     if let Some(audience) = client.audience.as_deref() {
         form.push(("audience", audience));
     }
+    let unreachable = |e: reqwest::Error| match e.is_timeout() {
+        true => BackendError::Credentials(format!("token endpoint did not answer within {timeout:?}")),
+        false => BackendError::Credentials(format!("token endpoint unreachable: {}", e.without_url())),
+    };
+    // The timeout covers connecting, the answer's head and its body.
     let response = http
         .post(&client.token_url)
+        .timeout(timeout)
         .basic_auth(&client.client_id, Some(&client.client_secret))
         .form(&form)
         .send()
         .await
-        .map_err(|e| BackendError::Credentials(format!("token endpoint unreachable: {}", e.without_url())))?;
+        .map_err(unreachable)?;
     let status = response.status();
     if !status.is_success() {
         return Err(BackendError::Credentials(format!("token endpoint answered HTTP {status}")));
     }
-    let answer: TokenAnswer = response
-        .json()
-        .await
+    let body = response.bytes().await.map_err(unreachable)?;
+    let answer: TokenAnswer = serde_json::from_slice(&body)
         .map_err(|_| BackendError::Credentials("token endpoint answered without an access_token".into()))?;
     Ok((answer.access_token, Duration::from_secs(answer.expires_in.unwrap_or(300))))
 }

@@ -7,6 +7,7 @@
 
 pub mod appsync;
 pub mod auth;
+pub mod cache;
 pub mod memory;
 pub mod operations;
 pub mod secrets;
@@ -43,8 +44,14 @@ pub enum BackendError {
     Throttled,
     #[error("backend unavailable: {0}")]
     Unavailable(String),
+    /// AppSync's `UnauthorizedException`: our credentials were refused (and newer ones did not
+    /// help or could not be had yet).
     #[error("backend rejected our credentials")]
     Unauthorized,
+    /// A 401/403 that is not AppSync's `UnauthorizedException` (a WAF rule, a proxy): new
+    /// credentials would not change it, so none are fetched.
+    #[error("backend refused the request with HTTP {0} (not an UnauthorizedException)")]
+    Forbidden(u16),
     #[error("backend answered something we cannot read: {0}")]
     Malformed(String),
     #[error("backend reported GraphQL errors: {0}")]

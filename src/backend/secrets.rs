@@ -1,21 +1,34 @@
-//! AppSync credentials from AWS Secrets Manager, through AWS's own caching client: fetched on
-//! first use (never at init), kept for a TTL, and fetched again at once when AppSync rejects
-//! them (rotation). Concurrent cold requests share one fetch.
+//! AppSync credentials from AWS Secrets Manager: fetched on first use (never at init), kept for
+//! a TTL, and fetched again when AppSync rejects them (rotation), at most once per
+//! [`REFRESH_INTERVAL`](super::cache::REFRESH_INTERVAL). Cache hits never wait for a fetch;
+//! concurrent misses share one (see [`Cache`]).
+//!
+//! A small cache over `aws-sdk-secretsmanager` rather than AWS's caching crate: that crate
+//! loads its own default AWS configuration, which brought a second, older TLS stack into the
+//! binary, and it cannot be given a timeout per call.
 
-use std::num::NonZeroUsize;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
-use aws_secretsmanager_caching::SecretsManagerCachingClient;
-use tokio::sync::Mutex;
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::config::retry::RetryConfig;
+use aws_sdk_secretsmanager::config::timeout::TimeoutConfig;
+use aws_sdk_secretsmanager::error::DisplayErrorContext;
 
 use super::BackendError;
+use super::cache::{Cache, Versioned};
+
+/// One attempt (connect, TLS, answer) and the whole call with its retry. Secrets Manager answers
+/// in tens of milliseconds; these bound a hung connection well inside the request deadline.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
+const MAX_ATTEMPTS: u32 = 2;
 
 pub struct SecretSource {
-    client: SecretsManagerCachingClient,
+    client: Client,
     secret_id: String,
-    /// Single flight: one GetSecretValue at a time, so N concurrent cold calls make one fetch.
-    gate: Mutex<()>,
+    ttl: Duration,
+    cache: Cache<String>,
 }
 
 impl SecretSource {
@@ -26,41 +39,51 @@ impl SecretSource {
         secret_id: &str,
         ttl: Duration,
     ) -> Result<SecretSource, BackendError> {
-        let mut builder = aws_sdk_secretsmanager::config::Builder::from(sdk);
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(ATTEMPT_TIMEOUT)
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .build();
+        let mut builder = aws_sdk_secretsmanager::config::Builder::from(sdk)
+            .timeout_config(timeouts)
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
         if let Some(url) = endpoint_url {
             builder = builder.endpoint_url(url);
         }
-        let client = SecretsManagerCachingClient::from_builder(builder, NonZeroUsize::MIN, ttl, false)
-            .await
-            .map_err(|e| BackendError::Credentials(format!("secrets client: {e}")))?;
-        Ok(SecretSource { client, secret_id: secret_id.to_owned(), gate: Mutex::new(()) })
+        Ok(SecretSource {
+            client: Client::from_conf(builder.build()),
+            secret_id: secret_id.to_owned(),
+            ttl,
+            cache: Cache::default(),
+        })
     }
 
-    /// The secret's string value; `refresh` bypasses the cache (after AppSync said 401).
-    pub async fn get(&self, refresh: bool) -> Result<String, BackendError> {
-        let _one_at_a_time = self.gate.lock().await;
-        let fetched = self.client.get_secret_value(&self.secret_id, None, None, refresh).await;
-        let output = match fetched {
-            Ok(output) => output,
-            // The error is not Send; keep only its text, and never the secret's value.
-            Err(e) => return Err(BackendError::Credentials(describe(&*e))),
-        };
-        output
+    /// The secret's string value, cached.
+    pub async fn get(&self) -> Result<Versioned<String>, BackendError> {
+        self.cache.get(|| self.fetch()).await
+    }
+
+    /// A value newer than generation `rejected` (AppSync refused it), within the limits of
+    /// [`Cache::refresh`].
+    pub async fn refresh(&self, rejected: u64) -> Result<Versioned<String>, BackendError> {
+        self.cache.refresh(rejected, || self.fetch()).await
+    }
+
+    async fn fetch(&self) -> Result<(String, Option<Instant>), BackendError> {
+        let output = self
+            .client
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .send()
+            .await
+            // The SDK's error names the secret and the service's message, never the value.
+            .map_err(|e| BackendError::Credentials(format!("GetSecretValue: {}", DisplayErrorContext(&e))))?;
+        let value = output
             .secret_string
             .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| BackendError::Credentials(format!("secret {} has no string value", self.secret_id)))
+            .ok_or_else(|| BackendError::Credentials(format!("secret {} has no string value", self.secret_id)))?;
+        Ok((value, Some(Instant::now() + self.ttl)))
     }
-}
-
-fn describe(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
 }
 
 /// An API key secret is either the key itself or JSON with an `api_key` (or `apiKey`) field.

@@ -232,7 +232,9 @@ async fn secrets_manager_values_role_keys_and_bearer_tokens_never_reach_the_logs
                 .send()
                 .await
                 .expect("rotate");
-            // The cached wrong key is tried once more, refused, and the new one fetched.
+            // The cached wrong key is tried once more, refused, and the new one fetched; rejections
+            // cause a refetch at most once per REFRESH_INTERVAL, and the first call just caused one.
+            tokio::time::sleep(b2b_mcp::backend::cache::REFRESH_INTERVAL).await;
             let after = call(reader.clone(), 2, "search_companies", json!({"query": "acme", "limit": 2})).await;
             assert!(ok(&after), "{auth} after rotation: {after:?}");
         } else {

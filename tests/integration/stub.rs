@@ -1,7 +1,8 @@
 //! Real network peers for the AppSync client: a scripted AppSync-shaped GraphQL endpoint with an
 //! OAuth token endpoint, moto's Secrets Manager (PyPI `moto[server]`, installed by `make tools`),
-//! a counting proxy in front of moto so tests can see every GetSecretValue, and a serialising
-//! proxy that makes moto apply concurrent writes one at a time, as DynamoDB does.
+//! a counting proxy in front of moto so tests can see every GetSecretValue (and stall them), a
+//! serialising proxy that makes moto apply concurrent writes one at a time, as DynamoDB does, and
+//! a silent peer that accepts connections and never answers.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -24,17 +25,37 @@ pub struct Scripted {
     pub status: u16,
     pub body: String,
     pub delay: Duration,
+    /// Extra response headers; a `content-type` here replaces the default JSON one.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Scripted {
     pub fn ok(data: Value) -> Scripted {
-        Scripted { status: 200, body: json!({"data": data}).to_string(), delay: Duration::ZERO }
+        Scripted { status: 200, body: json!({"data": data}).to_string(), delay: Duration::ZERO, headers: vec![] }
     }
     pub fn status(status: u16, body: &str) -> Scripted {
-        Scripted { status, body: body.to_owned(), delay: Duration::ZERO }
+        Scripted { status, body: body.to_owned(), delay: Duration::ZERO, headers: vec![] }
     }
     pub fn slow(delay: Duration) -> Scripted {
         Scripted { delay, ..Scripted::ok(search_data()) }
+    }
+    /// A redirect to `location` with `status` (301, 302, 307, 308).
+    pub fn redirect(status: u16, location: &str) -> Scripted {
+        Scripted::status(status, "").with_header("location", location)
+    }
+    /// AppSync's rejection of our credentials: 401, `UnauthorizedException` in body and header.
+    pub fn unauthorized_exception() -> Scripted {
+        Scripted::status(401, r#"{"errors":[{"errorType":"UnauthorizedException","message":"You are not authorized to make this call."}]}"#)
+            .with_header("x-amzn-ErrorType", "UnauthorizedException")
+    }
+    /// A WAF block in front of AppSync: 403 with an HTML page.
+    pub fn waf_block() -> Scripted {
+        Scripted::status(403, "<html><body><h1>403 Forbidden</h1>Request blocked.</body></html>")
+            .with_header("content-type", "text/html")
+    }
+    pub fn with_header(mut self, name: &str, value: &str) -> Scripted {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 }
 
@@ -58,6 +79,8 @@ struct StubState {
     seen: Vec<Seen>,
     token_requests: usize,
     tokens_issued: usize,
+    /// How long the token endpoint waits before answering.
+    token_delay: Duration,
 }
 
 #[derive(Clone)]
@@ -74,13 +97,23 @@ async fn graphql(State(state): State<Arc<Mutex<StubState>>>, headers: HeaderMap,
     };
     tokio::time::sleep(next.delay).await;
     let status = StatusCode::from_u16(next.status).unwrap();
-    (status, [("content-type", "application/json")], next.body).into_response()
+    let mut response = (status, [("content-type", "application/json")], next.body).into_response();
+    for (name, value) in &next.headers {
+        let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        response.headers_mut().insert(name, value.parse().unwrap());
+    }
+    response
 }
 
 /// Client-credentials token endpoint: Basic auth must be the test client's.
 async fn token(State(state): State<Arc<Mutex<StubState>>>, headers: HeaderMap, body: String) -> Response {
+    let delay = {
+        let mut s = state.lock().unwrap();
+        s.token_requests += 1;
+        s.token_delay
+    };
+    tokio::time::sleep(delay).await;
     let mut s = state.lock().unwrap();
-    s.token_requests += 1;
     // base64("mcp-client:client-secret-value")
     let expected = "Basic bWNwLWNsaWVudDpjbGllbnQtc2VjcmV0LXZhbHVl";
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected)
@@ -97,7 +130,8 @@ async fn token(State(state): State<Arc<Mutex<StubState>>>, headers: HeaderMap, b
 impl Stub {
     pub async fn start(script: Vec<Scripted>) -> Stub {
         let state = Arc::new(Mutex::new(StubState { script: script.into(), ..Default::default() }));
-        let app = Router::new().route("/graphql", post(graphql)).route("/token", post(token)).with_state(state.clone());
+        // Any method on /graphql is recorded: a followed 301/302 arrives as a GET.
+        let app = Router::new().route("/graphql", any(graphql)).route("/token", post(token)).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -127,6 +161,43 @@ impl Stub {
 
     pub fn token_requests(&self) -> usize {
         self.state.lock().unwrap().token_requests
+    }
+
+    /// Make the token endpoint wait this long before every later answer.
+    pub fn token_delay(&self, delay: Duration) {
+        self.state.lock().unwrap().token_delay = delay;
+    }
+}
+
+/// A TCP peer that accepts every connection and never sends a byte (a hung identity provider or
+/// Secrets Manager). Connections stay open until the test ends; `accepted` counts them.
+pub struct SilentPeer {
+    pub addr: SocketAddr,
+    accepted: Arc<Mutex<usize>>,
+}
+
+impl SilentPeer {
+    pub async fn start() -> SilentPeer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(Mutex::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                *counter.lock().unwrap() += 1;
+                held.push(socket);
+            }
+        });
+        SilentPeer { addr, accepted }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn accepted(&self) -> usize {
+        *self.accepted.lock().unwrap()
     }
 }
 
@@ -186,22 +257,30 @@ impl Drop for Moto {
     }
 }
 
-/// A reverse proxy that counts Secrets Manager GetSecretValue calls on their way to `upstream`.
+/// A reverse proxy that counts Secrets Manager GetSecretValue calls on their way to `upstream`,
+/// and can hold them (`stall`) to play a Secrets Manager that does not answer.
 #[derive(Clone)]
 pub struct CountingProxy {
     pub url: String,
     count: Arc<Mutex<usize>>,
+    stall: Arc<Mutex<Duration>>,
 }
 
 impl CountingProxy {
     pub async fn start(upstream: &str) -> CountingProxy {
         let count = Arc::new(Mutex::new(0));
-        let url = start_proxy(upstream, count.clone(), None).await;
-        CountingProxy { url, count }
+        let stall = Arc::new(Mutex::new(Duration::ZERO));
+        let url = start_proxy(upstream, count.clone(), stall.clone(), None).await;
+        CountingProxy { url, count, stall }
     }
 
     pub fn get_secret_value_calls(&self) -> usize {
         *self.count.lock().unwrap()
+    }
+
+    /// Hold every later GetSecretValue this long before forwarding it (counted on arrival).
+    pub fn stall(&self, delay: Duration) {
+        *self.stall.lock().unwrap() = delay;
     }
 }
 
@@ -220,23 +299,34 @@ pub struct SerialProxy {
 impl SerialProxy {
     pub async fn start(upstream: &str) -> SerialProxy {
         let gate = Arc::new(tokio::sync::Mutex::new(()));
-        SerialProxy { url: start_proxy(upstream, Arc::new(Mutex::new(0)), Some(gate)).await }
+        let (count, stall) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(Duration::ZERO)));
+        SerialProxy { url: start_proxy(upstream, count, stall, Some(gate)).await }
     }
 }
 
 /// Forward every request to `upstream`, counting GetSecretValue calls in `count`; with `gate`,
 /// one request at a time (held from sending the request until its answer is read).
-async fn start_proxy(upstream: &str, count: Arc<Mutex<usize>>, gate: Option<Arc<tokio::sync::Mutex<()>>>) -> String {
+/// A reverse proxy to `upstream` that counts GetSecretValue calls (holding each for `stall`), and
+/// with a `gate` forwards one request at a time.
+async fn start_proxy(
+    upstream: &str,
+    count: Arc<Mutex<usize>>,
+    stall: Arc<Mutex<Duration>>,
+    gate: Option<Arc<tokio::sync::Mutex<()>>>,
+) -> String {
     let http = reqwest::Client::new();
     let upstream = upstream.to_owned();
     let app = Router::new().fallback(any(move |req: axum::extract::Request| {
-        let (http, upstream, counter, gate) = (http.clone(), upstream.clone(), count.clone(), gate.clone());
+        let (http, upstream, counter, stall, gate) =
+            (http.clone(), upstream.clone(), count.clone(), stall.clone(), gate.clone());
         async move {
             let (parts, body) = req.into_parts();
             let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
             let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
             if target.ends_with("GetSecretValue") {
                 *counter.lock().unwrap() += 1;
+                let stall = *stall.lock().unwrap();
+                tokio::time::sleep(stall).await;
             }
             let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
             let mut forward = http.request(parts.method.clone(), url).body(body);
