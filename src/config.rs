@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::serve::{MAX_CONCURRENT_LIMIT, ServeLimits};
 use crate::tools::ALL_TOOL_NAMES;
 
 /// How the server reaches AppSync; reported at start and used by the backend issue.
@@ -69,6 +70,8 @@ pub struct Config {
     pub idempotency_lease: Duration,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// `serve`: time to send the request head and the body, and requests in the app at once.
+    pub serve_limits: ServeLimits,
 }
 
 /// Who vouches for the caller of an HTTP request.
@@ -260,6 +263,24 @@ fn comma_list(value: Option<String>) -> Vec<String> {
     value.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
+/// `serve`'s bounds on slow and numerous clients (src/serve.rs). Read in every mode, so a typo
+/// fails the start wherever it is made; only `serve` uses them.
+fn serve_limits_from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<ServeLimits, ConfigError> {
+    let defaults = ServeLimits::default();
+    let max_text = get("SERVE_MAX_CONCURRENT").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let max_concurrent = match max_text {
+        None => defaults.max_concurrent,
+        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=MAX_CONCURRENT_LIMIT).contains(n)).ok_or_else(|| {
+            invalid("SERVE_MAX_CONCURRENT", &v, format!("a positive integer up to {MAX_CONCURRENT_LIMIT}"))
+        })?,
+    };
+    Ok(ServeLimits {
+        max_concurrent,
+        header_timeout: millis(get, "SERVE_HEADER_TIMEOUT_MS", defaults.header_timeout.as_millis() as u64)?,
+        body_timeout: millis(get, "SERVE_BODY_TIMEOUT_MS", defaults.body_timeout.as_millis() as u64)?,
+    })
+}
+
 /// Where the process runs; decides defaults that differ between a laptop and a deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -407,6 +428,7 @@ impl Config {
             idempotency_retention,
             idempotency_lease,
             max_body_bytes: 1024 * 1024,
+            serve_limits: serve_limits_from_lookup(&get)?,
         })
     }
 }

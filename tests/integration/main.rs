@@ -16,6 +16,7 @@ mod logs;
 mod platform;
 mod protocol;
 mod release_gate;
+mod serve_limits;
 mod state;
 mod stdio;
 mod tool_variables;
