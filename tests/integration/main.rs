@@ -11,6 +11,7 @@ mod auth;
 mod deploy;
 mod hostile;
 mod lambda_events;
+mod lambda_runtime;
 mod limits;
 mod logs;
 mod platform;
