@@ -17,6 +17,7 @@ mod logs;
 mod platform;
 mod protocol;
 mod release_gate;
+mod run_local;
 mod serve_limits;
 mod state;
 mod stdio;
