@@ -151,6 +151,7 @@ async fn body_deadline(State(limit): State<Duration>, request: Request, next: Ne
     }
     // Whatever the app made of the failed read (the MCP guard says 400), the cause was the
     // client's pace. The rest of the body is never read, so the connection cannot be reused.
+    tracing::warn!(body_timeout_ms = limit.as_millis() as u64, "request refused: the body did not arrive in time");
     let body = json!({"error": "request_timeout",
         "error_description": format!("the request body did not arrive within {} ms", limit.as_millis())});
     let mut response = (StatusCode::REQUEST_TIMEOUT, axum::Json(body)).into_response();

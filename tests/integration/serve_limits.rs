@@ -159,6 +159,14 @@ struct Answer {
     body: String,
 }
 
+impl Answer {
+    /// The head and the start of the body, for failure messages (a tool list is long).
+    fn summary(&self) -> String {
+        let body: String = self.body.chars().take(300).collect();
+        format!("{}\n{body}", self.head)
+    }
+}
+
 fn parse(text: &str) -> Answer {
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text, ""));
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -179,7 +187,7 @@ async fn tools_list(addr: &str, bearer: Option<&str>) -> Answer {
 }
 
 fn assert_tools_listed(answer: &Answer, what: &str) {
-    assert_eq!(answer.status, 200, "{what}: {}\n{}", answer.head, answer.body);
+    assert_eq!(answer.status, 200, "{what}: {}", answer.summary());
     assert!(answer.body.contains("search_companies"), "{what}: {}", answer.body);
 }
 
@@ -287,7 +295,7 @@ async fn a_stalled_or_trickled_body_gets_408() {
     };
     let (stalled, trickled) = tokio::join!(stalled, trickled);
     for (what, answer) in [("a stalled body", stalled), ("a trickled body", trickled)] {
-        assert_eq!(answer.status, 408, "{what}: {}\n{}", answer.head, answer.body);
+        assert_eq!(answer.status, 408, "{what}: {}", answer.summary());
         assert!(answer.head.contains("connection: close"), "{what}: {}", answer.head);
         assert!(answer.body.contains("1000 ms"), "{what}: {}", answer.body);
     }
@@ -306,7 +314,7 @@ async fn shed_while_full(addr: &str, bearer: Option<&str>, over_the_limit: &[Opt
         let shed = tools_list(addr, *token).await;
         // The holders keep their slots for as long as the test likes (the body timeout is far
         // off), so an answer here means the request was not queued behind them.
-        assert_eq!(shed.status, 503, "over the limit (token: {}): {}\n{}", token.is_some(), shed.head, shed.body);
+        assert_eq!(shed.status, 503, "over the limit (token: {}): {}", token.is_some(), shed.summary());
         assert!(shed.head.contains("retry-after: 1"), "{}", shed.head);
         let body: Value = serde_json::from_str(&shed.body).expect("a JSON body");
         assert_eq!(body["error"], "overloaded", "{body}");
@@ -354,7 +362,7 @@ async fn with_token_checks_on_the_limits_apply_before_authentication() {
     let stalled = format!("{}{}", head(&addr, 200, &[]), &TOOLS_LIST[..20]);
     let refused =
         parse(&stall(&addr, &stalled, Duration::ZERO, Duration::from_secs(6), "an unauthenticated body").await);
-    assert_eq!(refused.status, 401, "answered before its body: {}\n{}", refused.head, refused.body);
+    assert_eq!(refused.status, 401, "answered before its body: {}", refused.summary());
 
     let now = now_seconds();
     let claims = json!({"iss": issuer, "aud": defaults::MCP_AUDIENCE, "sub": "user-7", "iat": now, "exp": now + 600,
@@ -365,4 +373,25 @@ async fn with_token_checks_on_the_limits_apply_before_authentication() {
     assert_eq!(tools_list(&addr, None).await.status, 401, "without a token, once there is room");
     assert_tools_listed(&tools_list(&addr, Some(&token)).await, "with a token, once there is room");
     serve.assert_alive();
+}
+
+/// Ctrl-C (SIGINT) stops `serve` as before: no new connections, the requests in flight finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_accepting_and_lets_requests_in_flight_finish() {
+    let mut serve = Serve::start(&[("INBOUND_AUTH", "off")]).await;
+    let addr = serve.addr.clone();
+    let holder = Holder::start(&addr, None).await;
+    let pid = serve.child.id().expect("running").to_string();
+    let signalled = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
+    assert!(signalled.success());
+
+    let started = Instant::now();
+    while TcpStream::connect(&addr).await.is_ok() {
+        assert!(started.elapsed() < Duration::from_secs(10), "still accepting connections 10 s after SIGINT");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_tools_listed(&holder.finish().await, "the request in flight");
+    let status = tokio::time::timeout(Duration::from_secs(10), serve.child.wait()).await;
+    let status = status.expect("exits within 10 s once the last request is done").expect("wait");
+    assert!(status.success(), "{status}:\n{}", serve.output.lock().unwrap().join("\n"));
 }
