@@ -15,7 +15,8 @@ export B2B_TOOLS_NODE := $(abspath $(NODE_TOOLS))
 	watch invoke deploy logs clean
 
 help:
-	@echo "make run          the local platform and the MCP server against it (mutations on)"
+	@echo "make run          the local platform and the MCP server against it (mutations on unless"
+	@echo "                  ALLOW_MUTATIONS=false; STAGE, AUTH=off|jwt likewise from the environment)"
 	@echo "make stdio        run the stdio transport (for desktop clients)"
 	@echo "make test         format check, clippy, cfn-lint, sam validate, all tests (installs the tools into .tools/ first)"
 	@echo "make lint         the format check, clippy, cfn-lint and sam validate --lint alone"
@@ -104,8 +105,9 @@ test: lint tools
 run:
 	./scripts/run-local.sh
 
+# Like make run: these defaults only where the environment says nothing.
 stdio: build-debug
-	@STAGE=local ALLOW_MUTATIONS=true $(CARGO) run --quiet --locked --bin $(BIN) -- stdio
+	@STAGE="$${STAGE:-local}" ALLOW_MUTATIONS="$${ALLOW_MUTATIONS:-true}" $(CARGO) run --quiet --locked --bin $(BIN) -- stdio
 
 # The Lambda artifact and its deployment. cargo-lambda (with its zig) and the SAM CLI come from the
 # venv, first on PATH; `sam build` runs cargo-lambda itself (BuildMethod rust-cargolambda).

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::serve::{MAX_CONCURRENT_LIMIT, ServeLimits};
 use crate::state::limits::{RateLimits, Window};
 use crate::tools::ALL_TOOL_NAMES;
 
@@ -81,6 +82,8 @@ pub struct Config {
     pub idempotency_lease: Duration,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// `serve`: time to send the request head and the body, and requests in the app at once.
+    pub serve_limits: ServeLimits,
 }
 
 /// Who vouches for the caller of an HTTP request.
@@ -361,6 +364,24 @@ fn tool_scopes(value: Option<String>) -> Result<Vec<(String, String)>, ConfigErr
     Ok(pairs)
 }
 
+/// `serve`'s bounds on slow and numerous clients (src/serve.rs). Read in every mode, so a typo
+/// fails the start wherever it is made; only `serve` uses them.
+fn serve_limits_from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<ServeLimits, ConfigError> {
+    let defaults = ServeLimits::default();
+    let max_text = get("SERVE_MAX_CONCURRENT").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let max_concurrent = match max_text {
+        None => defaults.max_concurrent,
+        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=MAX_CONCURRENT_LIMIT).contains(n)).ok_or_else(|| {
+            invalid("SERVE_MAX_CONCURRENT", &v, format!("a positive integer up to {MAX_CONCURRENT_LIMIT}"))
+        })?,
+    };
+    Ok(ServeLimits {
+        max_concurrent,
+        header_timeout: millis(get, "SERVE_HEADER_TIMEOUT_MS", defaults.header_timeout.as_millis() as u64)?,
+        body_timeout: millis(get, "SERVE_BODY_TIMEOUT_MS", defaults.body_timeout.as_millis() as u64)?,
+    })
+}
+
 /// Where the process runs; decides defaults that differ between a laptop and a deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -506,6 +527,7 @@ impl Config {
             idempotency_retention,
             idempotency_lease,
             max_body_bytes: 1024 * 1024,
+            serve_limits: serve_limits_from_lookup(&get)?,
         })
     }
 }

@@ -35,6 +35,7 @@ pub mod lambda;
 pub mod prompts;
 pub mod registry;
 pub mod resources;
+pub mod serve;
 pub mod server;
 pub mod state;
 pub(crate) mod tools;

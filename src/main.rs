@@ -153,13 +153,18 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("binding {}", state.config.bind))?;
             let url = format!("http://{}{}", listener.local_addr()?, state.config.mcp_path);
-            tracing::info!(%url, "serving MCP over HTTP");
-            axum::serve(listener, app(state))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
-                .context("HTTP server")
+            let limits = state.config.serve_limits;
+            tracing::info!(
+                %url,
+                max_concurrent = limits.max_concurrent,
+                header_timeout_ms = limits.header_timeout.as_millis() as u64,
+                body_timeout_ms = limits.body_timeout.as_millis() as u64,
+                "serving MCP over HTTP"
+            );
+            let ctrl_c = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            b2b_mcp::serve::run(listener, app(state), limits, ctrl_c).await.context("HTTP server")
         }
         Mode::Stdio => {
             let service = McpServer::new(state).serve(rmcp::transport::stdio()).await.context("stdio handshake")?;

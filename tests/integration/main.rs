@@ -18,6 +18,8 @@ mod logs;
 mod platform;
 mod protocol;
 mod release_gate;
+mod run_local;
+mod serve_limits;
 mod state;
 mod stdio;
 mod tool_variables;

@@ -1,0 +1,236 @@
+//! `serve`'s HTTP server: the accept loop, and the limits every request meets before the app (and
+//! so before authentication, which runs inside the app) sees it.
+//!
+//! - Headers: a connection that has not sent a complete request head within the header timeout
+//!   is closed. This covers a silent connection, a trickled head, and an idle keep-alive
+//!   connection. HTTP/1.1 only: with HTTP/2 (prior knowledge, no TLS here) neither the protocol
+//!   sniffing nor an open h2 connection is bounded by this timeout.
+//! - Body: the whole request body must arrive within the body timeout, counted from the end of
+//!   the head. Otherwise the answer is 408 and the connection closes. The body is not buffered
+//!   here: a request the app refuses before reading its body (401) is answered at once and holds
+//!   nothing.
+//! - Concurrency: at most `max_concurrent` requests in the app at once. Over that, 503 with
+//!   `Retry-After` at once: a request is shed, never queued, so a crowd of slow clients cannot
+//!   build an unbounded line. `/health` is exempt, so a supervisor still sees a live process.
+//!
+//! Lambda does not use this: API Gateway bounds its requests there.
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use http_body::{Frame, SizeHint};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, Sleep};
+
+/// How much `serve` lets clients hold (README: Configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeLimits {
+    /// Requests in the app at once (`SERVE_MAX_CONCURRENT`).
+    pub max_concurrent: usize,
+    /// Time to send a complete request head (`SERVE_HEADER_TIMEOUT_MS`).
+    pub header_timeout: Duration,
+    /// Time to send the whole body once the head is in (`SERVE_BODY_TIMEOUT_MS`).
+    pub body_timeout: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        ServeLimits {
+            max_concurrent: 256,
+            header_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Semaphore permits are capped (tokio's `MAX_PERMITS`); a setting this large is a typo anyway.
+pub const MAX_CONCURRENT_LIMIT: usize = 1_000_000;
+
+const HEALTH_PATH: &str = "/health";
+
+/// Serve `app` on `listener` until `shutdown` completes, then stop accepting and let the open
+/// connections finish (idle ones close at once; the limits bound the rest).
+pub async fn run(
+    listener: TcpListener,
+    app: Router,
+    limits: ServeLimits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = with_limits(app, limits);
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(error) => {
+                    accept_failed(error).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection.into_owned());
+        tokio::spawn(async move {
+            // A client that goes away or breaks the protocol ends its own connection only.
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// A failed accept must not end the server. Out of file descriptors (a flood of connections),
+/// retrying at once would spin; a peer that reset before we accepted is no reason to wait.
+async fn accept_failed(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(error.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+        return;
+    }
+    tracing::warn!(%error, "accepting a connection failed; retrying in 100 ms");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// The app behind the body deadline, behind the concurrency limit (outermost, so a request
+/// holds its slot while its body arrives).
+pub fn with_limits(app: Router, limits: ServeLimits) -> Router {
+    let slots = Arc::new(Slots { semaphore: Semaphore::new(limits.max_concurrent), max: limits.max_concurrent });
+    app.layer(middleware::from_fn_with_state(limits.body_timeout, body_deadline))
+        .layer(middleware::from_fn_with_state(slots, limit_concurrency))
+}
+
+struct Slots {
+    semaphore: Semaphore,
+    max: usize,
+}
+
+async fn limit_concurrency(State(slots): State<Arc<Slots>>, request: Request, next: Next) -> Response {
+    if request.uri().path() == HEALTH_PATH {
+        return next.run(request).await;
+    }
+    // Held until the app has answered; dropped with the request if the client goes away.
+    let Ok(_slot) = slots.semaphore.try_acquire() else {
+        tracing::warn!(max_concurrent = slots.max, "request shed: at the concurrency limit");
+        let body = json!({"error": "overloaded",
+            "error_description": format!("the server is at its limit of {} concurrent requests; retry shortly", slots.max)});
+        return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")], axum::Json(body)).into_response();
+    };
+    next.run(request).await
+}
+
+async fn body_deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    let expired = Arc::new(AtomicBool::new(false));
+    let deadline = Instant::now() + limit;
+    let request =
+        request.map(|inner| Body::new(DeadlineBody { inner, deadline, sleep: None, expired: expired.clone() }));
+    let response = next.run(request).await;
+    if !expired.load(Ordering::Acquire) {
+        return response;
+    }
+    // Whatever the app made of the failed read (the MCP guard says 400), the cause was the
+    // client's pace. The rest of the body is never read, so the connection cannot be reused.
+    tracing::warn!(body_timeout_ms = limit.as_millis() as u64, "request refused: the body did not arrive in time");
+    let body = json!({"error": "request_timeout",
+        "error_description": format!("the request body did not arrive within {} ms", limit.as_millis())});
+    let mut response = (StatusCode::REQUEST_TIMEOUT, axum::Json(body)).into_response();
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive in time")]
+struct BodyTimedOut;
+
+/// A request body that fails once `deadline` passes while it is still waiting for the client.
+/// A body that is complete (or was never read) never starts the timer.
+struct DeadlineBody {
+    inner: Body,
+    deadline: Instant,
+    sleep: Option<Pin<Box<Sleep>>>,
+    expired: Arc<AtomicBool>,
+}
+
+impl http_body::Body for DeadlineBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = &mut *self;
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame);
+        }
+        let deadline = this.deadline;
+        let sleep = this.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        this.expired.store(true, Ordering::Release);
+        Poll::Ready(Some(Err(axum::Error::new(BodyTimedOut))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, ConfigError, Mode};
+
+    fn limits(vars: &[(&str, &str)]) -> Result<ServeLimits, ConfigError> {
+        let get = |k: &str| match k {
+            "INBOUND_AUTH" => Some("off".to_owned()),
+            _ => vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()),
+        };
+        Config::from_lookup(Mode::Serve, get).map(|c| c.serve_limits)
+    }
+
+    #[test]
+    fn limits_default_and_are_validated() {
+        assert_eq!(limits(&[]).unwrap(), ServeLimits::default());
+        let set = [("SERVE_MAX_CONCURRENT", "3"), ("SERVE_HEADER_TIMEOUT_MS", "250"), ("SERVE_BODY_TIMEOUT_MS", "750")];
+        let expected = ServeLimits {
+            max_concurrent: 3,
+            header_timeout: Duration::from_millis(250),
+            body_timeout: Duration::from_millis(750),
+        };
+        assert_eq!(limits(&set).unwrap(), expected);
+        for (name, bad) in [
+            ("SERVE_MAX_CONCURRENT", "0"),
+            ("SERVE_MAX_CONCURRENT", "1000001"),
+            ("SERVE_MAX_CONCURRENT", "many"),
+            ("SERVE_HEADER_TIMEOUT_MS", "0"),
+            ("SERVE_BODY_TIMEOUT_MS", "-5"),
+        ] {
+            let err = limits(&[(name, bad)]).unwrap_err();
+            assert!(matches!(&err, ConfigError::Invalid { name: n, .. } if *n == name), "{name}={bad}: {err}");
+        }
+    }
+}

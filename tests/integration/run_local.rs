@@ -1,0 +1,188 @@
+//! `make run` and `make stdio` take the caller's settings: their defaults (a local stage with
+//! mutations on) apply only where the environment says nothing. Both run for real, building with
+//! the same cargo into the same target directory as this test (quick when the binaries are built).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+/// A first build of platform-local on a loaded machine can take minutes.
+const START_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Where this test's binaries are: the target directory the scripts must build into.
+fn target_dir() -> PathBuf {
+    let binary = Path::new(env!("CARGO_BIN_EXE_b2b-mcp"));
+    binary.ancestors().nth(2).expect("<target>/<profile>/b2b-mcp").to_path_buf()
+}
+
+/// A process started in a group of its own; the whole group (script, cargo, platform, server)
+/// is stopped when this is dropped, whatever the test's outcome.
+struct Group(Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        for (signal, grace) in [("-TERM", Duration::from_secs(3)), ("-KILL", Duration::ZERO)] {
+            let _ = Command::new("kill").args([signal, "--", &group]).stderr(Stdio::null()).status();
+            let waited = Instant::now();
+            while waited.elapsed() < grace {
+                if matches!(self.0.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// What `cargo test` adds to a test's environment. Passed on to the nested cargo they would make
+/// it rebuild: ring's build script reruns when CARGO_MANIFEST_DIR changes, and everything above
+/// it follows, back and forth with every build from a shell.
+fn set_by_cargo_test(name: &str) -> bool {
+    ["CARGO_PKG_", "CARGO_BIN_EXE_", "CARGO_MANIFEST_", "CARGO_CRATE_"].iter().any(|p| name.starts_with(p))
+        || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "CARGO_RUSTC_CURRENT_DIR", "OUT_DIR", "LD_LIBRARY_PATH"]
+            .contains(&name)
+}
+
+/// Cargo and the target directory the script must use, and nothing from this shell that would
+/// choose its settings for it.
+fn command(program: &str) -> Command {
+    let mut command = Command::new(program);
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_test) {
+            command.env_remove(name);
+        }
+    }
+    command
+        .current_dir(ROOT)
+        .env("CARGO", env!("CARGO"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("STAGE")
+        .env_remove("AUTH")
+        .env_remove("INBOUND_AUTH")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .process_group(0);
+    command
+}
+
+/// Lines from both pipes, as they come.
+fn lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let (send, receive) = mpsc::channel();
+    let pipes: [Box<dyn Read + Send>; 2] =
+        [Box::new(child.stdout.take().expect("stdout")), Box::new(child.stderr.take().expect("stderr"))];
+    for pipe in pipes {
+        let send = send.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    receive
+}
+
+#[test]
+fn make_run_keeps_allow_mutations_false_from_the_environment_and_says_so() {
+    let port = crate::stub::free_port();
+    let platform_port = crate::stub::free_port();
+    let mut child = command("bash")
+        .arg(Path::new(ROOT).join("scripts/run-local.sh"))
+        .env("ALLOW_MUTATIONS", "false")
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("PLATFORM_PORT", platform_port.to_string())
+        .env("COMPANIES", "300")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run scripts/run-local.sh");
+    let output = lines(&mut child);
+    let group = Group(child);
+
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    let configuration = loop {
+        let left = START_TIMEOUT.saturating_sub(started.elapsed());
+        match output.recv_timeout(left) {
+            Ok(line) => {
+                let parsed = serde_json::from_str::<Value>(&line).ok().filter(|v| v["message"] == "configuration");
+                seen.push(line);
+                if let Some(configuration) = parsed {
+                    break configuration;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("no configuration line within {START_TIMEOUT:?}:\n{}", seen.join("\n"))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("run-local.sh ended:\n{}", seen.join("\n")),
+        }
+    };
+    drop(group);
+
+    let text = seen.join("\n");
+    assert_eq!(configuration["mutations"], "off", "the server was started with mutations: {configuration}\n{text}");
+    assert_eq!(configuration["stage"], "local", "{configuration}");
+    let banner = seen.iter().find(|l| l.starts_with("Stage:")).unwrap_or_else(|| panic!("no banner:\n{text}"));
+    assert!(banner.contains("mutations off"), "{banner}");
+    assert!(banner.contains("Stage: local") && banner.contains("auth: off"), "{banner}");
+    assert!(!text.contains("MUTATIONS=1"), "no mutation smoke test is offered:\n{text}");
+}
+
+#[test]
+fn make_stdio_keeps_allow_mutations_false_from_the_environment() {
+    let mut child = command("make")
+        .args(["-s", "--no-print-directory", "stdio"])
+        .env("ALLOW_MUTATIONS", "false")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run make stdio");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let output = lines(&mut child);
+    let group = Group(child);
+
+    let messages = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25",
+            "capabilities": {}, "clientInfo": {"name": "make-stdio-test", "version": "1.0"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+    ];
+    for message in messages {
+        stdin.write_all(format!("{message}\n").as_bytes()).expect("write");
+    }
+    stdin.flush().expect("flush");
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    let answer = loop {
+        let left = START_TIMEOUT.saturating_sub(started.elapsed());
+        match output.recv_timeout(left) {
+            Ok(line) => {
+                let parsed =
+                    serde_json::from_str::<Value>(&line).ok().filter(|v| v["id"] == 2 && v["result"].is_object());
+                seen.push(line);
+                if let Some(answer) = parsed {
+                    break answer;
+                }
+            }
+            Err(e) => panic!("no answer to tools/list ({e:?}):\n{}", seen.join("\n")),
+        }
+    };
+    drop(stdin);
+    drop(group);
+    let tools: Vec<&str> =
+        answer["result"]["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(tools.len(), 6, "the read tools only: {tools:?}\n{}", seen.join("\n"));
+    assert!(!tools.contains(&"create_collection"), "{tools:?}");
+}
