@@ -184,10 +184,8 @@ async fn require_gateway_identity(State(state): State<Arc<AppState>>, request: R
 /// principal; the tool it named if it was a tool call, else its method, else `-`).
 async fn unauthorized(state: &AppState, request: Request, refusal: Option<TokenError>) -> Response {
     let caller = Caller::from_extensions(request.extensions(), &state.config);
-    let (parts, body) = request.into_parts();
-    // Only enough to name the tool: an unauthenticated caller gets no more of our work than that.
-    let body = axum::body::to_bytes(body, REFUSED_BODY_PEEK).await.unwrap_or_default();
-    let (tool, kind) = refused_target(state, &body);
+    let (parts, _body) = request.into_parts();
+    let (tool, kind) = refused_target(state, &parts.headers);
     let mut record = AuditRecord::new(&caller, &state.config.stage, &tool, kind);
     record.decision = Decision::Denied;
     record.outcome = Outcome::Denied;
@@ -213,20 +211,17 @@ async fn unauthorized(state: &AppState, request: Request, refusal: Option<TokenE
     response
 }
 
-/// How much of a refused request's body is read to name what it asked for.
-const REFUSED_BODY_PEEK: usize = 64 * 1024;
-
-/// What a refused request asked for, for its audit record: a tool call's tool (if this server
-/// knows it: anything else is recorded as `-`, never as sent), else the JSON-RPC method.
-fn refused_target(state: &AppState, body: &Bytes) -> (String, ToolKind) {
-    let request = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
-    let method = request.get("method").and_then(Value::as_str).unwrap_or("-");
-    if method == "tools/call" {
-        let name = request.pointer("/params/name").and_then(Value::as_str).unwrap_or("-");
-        return match state.registry.kind_of(name) {
-            Some(kind) => (name.to_owned(), kind),
-            None => ("-".to_owned(), ToolKind::Read),
-        };
+/// What a refused request asked for, for its audit record, from its `Mcp-Method` and `Mcp-Name`
+/// headers (2026-07-28 clients send them; the body of an unauthenticated request is never read,
+/// so a slow one holds nothing): a tool call's tool if this server knows it, else the method if
+/// it is one of MCP's, else `-`; never a value as sent.
+fn refused_target(state: &AppState, headers: &HeaderMap) -> (String, ToolKind) {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("-");
+    let method = header("mcp-method");
+    if method == "tools/call"
+        && let Some(kind) = state.registry.kind_of(header("mcp-name"))
+    {
+        return (header("mcp-name").to_owned(), kind);
     }
     let known = crate::server::STANDARD_METHODS.contains(&method);
     (if known { method } else { "-" }.to_owned(), ToolKind::Read)

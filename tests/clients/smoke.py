@@ -35,6 +35,8 @@ READ_TOOLS = [
     "get_collection_items",
 ]
 MUTATION_TOOLS = ["create_collection", "add_to_collection", "request_email_discovery"]
+# Tools that act on the caller's own records: never listed to a caller nobody identified.
+OWNER_TOOLS = ["list_collections", "get_collection_items"]
 
 
 class SmokeFailure(Exception):
@@ -158,8 +160,12 @@ async def run(args):
             print(f"ok   connected                  protocol {client.protocol_version} (mode {args.mode})")
             tools = {t.name: t for t in (await client.list_tools()).tools}
             print(f"ok   tools/list                 {len(tools)} tools: {', '.join(tools)}")
-            missing = [t for t in READ_TOOLS if t not in tools]
+            expected = [t for t in READ_TOOLS if not (args.anonymous and t in OWNER_TOOLS)]
+            missing = [t for t in expected if t not in tools]
             check(not missing, f"read tools missing from tools/list: {missing}")
+            if args.anonymous:
+                shown = [t for t in OWNER_TOOLS + MUTATION_TOOLS if t in tools]
+                check(not shown, f"an anonymous caller is shown per-caller tools: {shown}")
             smoke = Smoke(client, tools, args.anonymous)
             ids = await smoke.reads_from_the_stages_own_data(args.country)
             await smoke.resources_and_prompts(ids[0])
@@ -189,7 +195,7 @@ def main():
     parser.add_argument(
         "--anonymous",
         action="store_true",
-        help="the route carries no caller identity (a local emulator's function URL): per-caller tools must refuse",
+        help="the route carries no caller identity (a stage with ALLOW_ANONYMOUS_READS): per-caller tools are not listed and refuse",
     )
     args = parser.parse_args()
     try:

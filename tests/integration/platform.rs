@@ -150,7 +150,7 @@ async fn exercise_every_tool(client: &Client, p: &platform_local::Running) {
     assert_eq!(items["structuredContent"]["items"][0]["company"]["id"], id.as_str(), "{items}");
     let discovery = client.call("request_email_discovery", json!({"company_id": id, "department": "sales"})).await;
     assert_eq!(discovery["structuredContent"]["status"], "queued", "{discovery}");
-    assert_eq!(p.db.discovery_count("local-user").unwrap(), 1, "stored in the platform's database");
+    assert_eq!(p.db.discovery_count("local:local-user").unwrap(), 1, "stored in the platform's database");
     assert!(client.audit.records().iter().all(|r| r.outcome == Outcome::Ok));
 }
 
@@ -187,7 +187,7 @@ async fn mutations_off_write_nothing() {
     let client = mcp(&config(&p, AppsyncAuth::Iam, None), &[]).await;
     let denied = client.call("request_email_discovery", json!({"company_id": "c_0000001"})).await;
     assert_eq!(text_of(&denied), "mutations are disabled in this deployment (ALLOW_MUTATIONS=false)");
-    assert_eq!(p.db.discovery_count("local-user").unwrap(), 0);
+    assert_eq!(p.db.discovery_count("local:local-user").unwrap(), 0);
 }
 
 #[tokio::test]
@@ -271,7 +271,7 @@ async fn injected_faults_through_the_whole_stack() {
     once(Fault { status: Some(503), ..Fault::default() });
     let result = client.call("request_email_discovery", json!({"company_id": "c_0000001"})).await;
     assert!(is_error(&result));
-    assert_eq!(p.db.discovery_count("local-user").unwrap(), 0, "the failed mutation was not repeated");
+    assert_eq!(p.db.discovery_count("local:local-user").unwrap(), 0, "the failed mutation was not repeated");
     assert!(client.audit.records().iter().filter(|r| r.outcome == Outcome::BackendError).count() >= 8);
 }
 

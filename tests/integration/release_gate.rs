@@ -194,8 +194,8 @@ async fn the_official_python_sdk_in_both_eras_through_make_smoke() {
         }
     }
     // At the system of record: the refused mutations wrote nothing, each allowed one wrote once.
-    assert!(platform.collections_of("python-ro").is_empty());
-    let written = platform.collections_of("python-rw");
+    assert!(platform.collections_of("local:python-ro").is_empty());
+    let written = platform.collections_of("local:python-rw");
     assert_eq!(written.len(), 3, "{written:?}");
     assert!(written.iter().all(|c| c.item_count == 1), "{written:?}");
 }
@@ -289,8 +289,8 @@ async fn the_typescript_sdk_1x_in_the_handshake_era() {
     let report = text(&output);
     assert!(output.status.success(), "{report}\n{}\n{}", read_only.log(), read_write.log());
     assert!(report.contains("TYPESCRIPT SDK OK negotiated 2025-11-25"), "{report}");
-    assert!(platform.collections_of("ts-ro").is_empty(), "the refused mutation wrote nothing");
-    assert_eq!(platform.collections_of("ts-rw").len(), 1);
+    assert!(platform.collections_of("local:ts-ro").is_empty(), "the refused mutation wrote nothing");
+    assert_eq!(platform.collections_of("local:ts-rw").len(), 1);
 }
 
 #[tokio::test]

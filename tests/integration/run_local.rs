@@ -92,13 +92,15 @@ fn lines(child: &mut Child) -> mpsc::Receiver<String> {
     receive
 }
 
-#[test]
-fn make_run_keeps_allow_mutations_false_from_the_environment_and_says_so() {
+/// `scripts/run-local.sh` in a process group of its own with `env` on top, on free ports; returns
+/// the group, the server's URL, the platform's port and the lines up to the server's
+/// `configuration` start line, which is also returned.
+fn run_local(env: &[(&str, &str)]) -> (Group, String, u16, Value, Vec<String>) {
     let port = crate::stub::free_port();
     let platform_port = crate::stub::free_port();
     let mut child = command("bash")
         .arg(Path::new(ROOT).join("scripts/run-local.sh"))
-        .env("ALLOW_MUTATIONS", "false")
+        .envs(env.iter().copied())
         .env("BIND", format!("127.0.0.1:{port}"))
         .env("PLATFORM_PORT", platform_port.to_string())
         .env("COMPANIES", "300")
@@ -128,6 +130,12 @@ fn make_run_keeps_allow_mutations_false_from_the_environment_and_says_so() {
             Err(mpsc::RecvTimeoutError::Disconnected) => panic!("run-local.sh ended:\n{}", seen.join("\n")),
         }
     };
+    (group, format!("http://127.0.0.1:{port}/mcp"), platform_port, configuration, seen)
+}
+
+#[test]
+fn make_run_keeps_allow_mutations_false_from_the_environment_and_says_so() {
+    let (group, _url, _platform, configuration, seen) = run_local(&[("ALLOW_MUTATIONS", "false")]);
     drop(group);
 
     let text = seen.join("\n");
@@ -137,6 +145,60 @@ fn make_run_keeps_allow_mutations_false_from_the_environment_and_says_so() {
     assert!(banner.contains("mutations off"), "{banner}");
     assert!(banner.contains("Stage: local") && banner.contains("auth: off"), "{banner}");
     assert!(!text.contains("MUTATIONS=1"), "no mutation smoke test is offered:\n{text}");
+}
+
+/// `make run AUTH=jwt`: a token minted as the banner says, with `--scope mcp:read`, lists the six
+/// read tools; the default token (mcp:read mcp:write) lists all nine.
+#[test]
+fn make_run_with_tokens_lists_six_tools_to_a_reader_and_nine_to_a_writer() {
+    let (group, url, platform_port, configuration, seen) = run_local(&[("AUTH", "jwt")]);
+    assert_eq!(configuration["mutations"], "on", "{configuration}");
+    let mint = |scope: Option<&str>| {
+        let binaries = Path::new(env!("CARGO_BIN_EXE_b2b-mcp")).parent().expect("the profile directory");
+        let mut mint = command(&binaries.join("platform-local").to_string_lossy());
+        mint.args(["mint-token", "--port", &platform_port.to_string(), "--sub", "you"]);
+        if let Some(scope) = scope {
+            mint.args(["--scope", scope]);
+        }
+        let output = mint.output().expect("platform-local mint-token");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let listed = |token: &str| -> Vec<String> {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}});
+        let answer = post_json(&url, token, &body.to_string());
+        answer["result"]["tools"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let reader = listed(&mint(Some("mcp:read")));
+    let writer = listed(&mint(None));
+    drop(group);
+    assert_eq!(reader.len(), 6, "a mcp:read token: {reader:?}\n{}", seen.join("\n"));
+    assert!(!reader.iter().any(|t| t == "create_collection"), "{reader:?}");
+    assert_eq!(writer.len(), 9, "a mcp:write token: {writer:?}");
+}
+
+/// One JSON POST over a plain socket (this test has no async runtime), as `curl` would send it.
+fn post_json(url: &str, token: &str, body: &str) -> Value {
+    let address = url.trim_start_matches("http://").split('/').next().expect("host:port");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to make run's server");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nAccept: application/json\r\n\
+         MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/list\r\nAuthorization: Bearer {token}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read the answer");
+    let json = answer.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default();
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {answer}"))
 }
 
 #[test]

@@ -62,6 +62,6 @@ async fn initialize_list_and_call_over_stdio() {
         .filter(|v| v["target"] == "audit")
         .collect();
     assert_eq!(audit.len(), 1, "one audit record on stderr: {stderr}");
-    assert_eq!(audit[0]["principal"], "desktop-user");
+    assert_eq!(audit[0]["principal"], "local:desktop-user");
     assert_eq!(audit[0]["tool"], "search_companies");
 }
