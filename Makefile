@@ -132,10 +132,13 @@ build: $(VENV)/.installed
 
 # The function under cargo-lambda's Runtime API emulator, rebuilt on change, with the built-in
 # sample data; `make invoke` sends it an API Gateway event, or POST to
-# http://127.0.0.1:$(LAMBDA_PORT)/lambda-url/$(BIN)/mcp (a function-URL event).
+# http://127.0.0.1:$(LAMBDA_PORT)/lambda-url/$(BIN)/mcp (a function-URL event, which carries no
+# caller identity and so gets 401, as a deployed function would). The events' IAM role crm-sync
+# is a writer here, so the internal-route mutation event goes through.
 watch: $(VENV)/.installed
 	$(VENV_PATH) $(CARGO) lambda watch -A 127.0.0.1 -P $(LAMBDA_PORT) --locked --bin $(BIN) \
-		--env-var STAGE=local --env-var SAMPLE_DATA=true --env-var ALLOW_MUTATIONS=true
+		--env-var STAGE=local --env-var SAMPLE_DATA=true --env-var ALLOW_MUTATIONS=true \
+		--env-var IAM_WRITERS=arn:aws:iam::123456789012:role/crm-sync
 
 invoke: $(VENV)/.installed
 	@test -f events/$(EVENT).json || { echo "no events/$(EVENT).json; one of: $$(ls events | sed 's/\.json$$//' | tr '\n' ' ')" >&2; exit 2; }
