@@ -175,9 +175,16 @@ fn identified(principal: String, source: PrincipalSource) -> Caller {
 }
 
 /// An IAM caller: a Cognito identity-pool caller by its identity id, anyone else by the stable
-/// form of its ARN. Both keep that ARN for the `IAM_WRITERS` check.
-fn iam_caller(user_arn: Option<&String>, cognito_identity: Option<&String>) -> Option<Caller> {
+/// form of its ARN. Both keep that ARN for the `IAM_WRITERS` check. Not identified at all (so
+/// anonymous): a federated user (`sts:...:federated-user/<name>`, a name whoever called
+/// GetFederationToken chose) and a Cognito guest (an unauthenticated identity, which anyone can
+/// mint afresh for every call).
+fn iam_caller(user_arn: Option<&String>, cognito_identity: Option<&String>, guest: bool) -> Option<Caller> {
     let arn = non_empty(user_arn).map(|arn| stable_iam_arn(&arn));
+    let federated = arn.as_deref().is_some_and(|a| a.contains(":federated-user/"));
+    if guest || (federated && cognito_identity.is_none()) {
+        return None;
+    }
     let mut caller = match (non_empty(cognito_identity), &arn) {
         (Some(identity), _) => identified(format!("cognito:{identity}"), PrincipalSource::Cognito),
         (None, Some(arn)) => identified(format!("iam:{arn}"), PrincipalSource::Iam),
@@ -190,6 +197,11 @@ fn iam_caller(user_arn: Option<&String>, cognito_identity: Option<&String>) -> O
 /// A token caller from a gateway authorizer's claims: `sub`, else `client_id`, under `iss` (else
 /// the configured issuer: API Gateway accepts only that one).
 fn token_caller(claim: impl Fn(&str) -> Option<String>, scopes: Vec<String>, config: &Config) -> Option<Caller> {
+    // A Cognito ID token identifies a user to an app; it does not authorize API calls (`serve`
+    // refuses it too).
+    if claim("token_use").as_deref() == Some("id") {
+        return None;
+    }
     let subject = non_empty(claim("sub").as_ref()).or_else(|| non_empty(claim("client_id").as_ref()))?;
     let issuer = non_empty(claim("iss").as_ref())
         .or_else(|| config.oidc.as_ref().map(|o| o.issuer.clone()))
@@ -223,7 +235,10 @@ fn authorizer_scopes(fields: &std::collections::HashMap<String, serde_json::Valu
 fn gateway_identity(ctx: &RequestContext, config: &Config) -> Option<Caller> {
     use lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
 
-    fn from_authorizer(auth: &ApiGatewayRequestAuthorizer, config: &Config) -> Option<Caller> {
+    /// `rest`: a REST API (v1) event, the only kind whose authorizer map holds a Cognito
+    /// user-pool authorizer's `claims`; in an HTTP API event that map is a Lambda authorizer's
+    /// own context, whose keys must never make a token caller.
+    fn from_authorizer(auth: &ApiGatewayRequestAuthorizer, config: &Config, rest: bool) -> Option<Caller> {
         if let Some(jwt) = &auth.jwt {
             let scopes = scopes_from_gateway(jwt.scopes.as_ref(), &jwt.claims);
             if let Some(caller) = token_caller(|k| jwt.claims.get(k).cloned(), scopes, config) {
@@ -231,13 +246,14 @@ fn gateway_identity(ctx: &RequestContext, config: &Config) -> Option<Caller> {
             }
         }
         if let Some(iam) = &auth.iam {
-            let cognito = iam.cognito_identity.as_ref().and_then(|c| c.identity_id.as_ref());
-            if let Some(caller) = iam_caller(iam.user_arn.as_ref(), cognito) {
-                return Some(caller);
-            }
+            // An IAM-authorized request is identified by IAM or not at all.
+            let cognito = iam.cognito_identity.as_ref();
+            let guest = cognito.is_some_and(|c| c.amr.iter().any(|a| a == "unauthenticated"));
+            let identity = cognito.and_then(|c| c.identity_id.as_ref());
+            return iam_caller(iam.user_arn.as_ref(), identity, guest);
         }
         // REST API (v1) Cognito user-pool authorizer: the claims sit under `claims`.
-        if let Some(claims) = auth.fields.get("claims").and_then(|c| c.as_object()) {
+        if let Some(claims) = auth.fields.get("claims").and_then(|c| c.as_object()).filter(|_| rest) {
             let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).map(str::to_owned);
             let flat: std::collections::HashMap<String, String> =
                 ["scope", "scp"].into_iter().filter_map(|k| text(k).map(|v| (k.to_owned(), v))).collect();
@@ -255,9 +271,11 @@ fn gateway_identity(ctx: &RequestContext, config: &Config) -> Option<Caller> {
     }
 
     match ctx {
-        RequestContext::ApiGatewayV2(v2) => v2.authorizer.as_ref().and_then(|a| from_authorizer(a, config)),
-        RequestContext::ApiGatewayV1(v1) => from_authorizer(&v1.authorizer, config)
-            .or_else(|| iam_caller(v1.identity.user_arn.as_ref(), v1.identity.cognito_identity_id.as_ref())),
+        RequestContext::ApiGatewayV2(v2) => v2.authorizer.as_ref().and_then(|a| from_authorizer(a, config, false)),
+        RequestContext::ApiGatewayV1(v1) => from_authorizer(&v1.authorizer, config, true).or_else(|| {
+            let guest = v1.identity.cognito_authentication_type.as_deref() == Some("unauthenticated");
+            iam_caller(v1.identity.user_arn.as_ref(), v1.identity.cognito_identity_id.as_ref(), guest)
+        }),
         _ => None,
     }
 }

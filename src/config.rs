@@ -316,9 +316,10 @@ fn iam_writers(value: Option<String>) -> Result<Vec<String>, ConfigError> {
         if *service != "iam" {
             return Err(invalid("IAM_WRITERS", &entry, expected));
         }
-        // A full wildcard of an account (`arn:aws:iam::1:*`) or of all accounts is too broad to
-        // be meant.
-        if account.is_empty() || account.contains('*') || !resource.contains('/') {
+        // A full wildcard of an account (`arn:aws:iam::1:*`, `role/*`) or of all accounts is too
+        // broad to be meant: it would make every role a writer, identity-pool roles included.
+        let name = resource.split_once('/').map_or("", |(_, name)| name);
+        if account.is_empty() || account.contains('*') || name.trim_end_matches('*').is_empty() {
             return Err(invalid("IAM_WRITERS", &entry, expected));
         }
         let normalised = match resource.strip_prefix("role/") {
@@ -618,6 +619,8 @@ mod tests {
             "arn:aws:iam::*:role/x",
             "arn:aws:iam::123456789012:role/*/x",
             "arn:aws:iam::123456789012:role/team/*",
+            "arn:aws:iam::123456789012:role/*",
+            "arn:aws:iam::123456789012:user/*",
             "crm-sync",
             "arn:aws:s3:::bucket/x",
         ] {

@@ -87,7 +87,10 @@ fn audited(
                 record.invalid_field = Some(field);
             }
             // A refused or invalid call shows argument names only.
-            if matches!(record.outcome, Outcome::InvalidInput | Outcome::Denied | Outcome::RateLimited) {
+            if matches!(
+                record.outcome,
+                Outcome::InvalidInput | Outcome::Denied | Outcome::RateLimited | Outcome::InProgress
+            ) {
                 record.forget_values();
             }
             match error {

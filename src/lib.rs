@@ -73,7 +73,8 @@ pub fn build_state_with(
         (config::InboundAuth::Jwt, Some(oidc)) => Some(Arc::new(identity::TokenVerifier::new(oidc.clone()))),
         _ => None,
     };
-    Arc::new(AppState { config, registry, backend, limiter, idempotency, audit, tokens })
+    let industries = Default::default();
+    Arc::new(AppState { config, registry, backend, limiter, idempotency, audit, industries, tokens })
 }
 
 /// Names of the tools this deployment lists, in order.

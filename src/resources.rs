@@ -1,7 +1,7 @@
 //! Resources: the industry taxonomy (so the model writes `industry` the way the platform does)
 //! and a template for reading one company profile by id.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rmcp::ErrorData as McpError;
 use rmcp::model::{JsonObject, ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
@@ -61,18 +61,7 @@ pub async fn read(
     deadline: Duration,
 ) -> Result<ReadResourceResult, McpError> {
     if uri == INDUSTRIES_URI {
-        let ctx = ToolContext::new(state.backend.clone(), caller, false);
-        let no_variables = serde_json::json!({});
-        let call = ctx.call::<_, IndustriesData>(&INDUSTRIES, &no_variables);
-        let data = match tokio::time::timeout(deadline, call).await {
-            Ok(Ok(data)) => data,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "industries resource failed");
-                return Err(unavailable(&e));
-            }
-            Err(_) => return Err(unavailable(&ToolError::Backend(BackendError::Timeout(deadline)))),
-        };
-        return Ok(json_contents(uri, &data.industries));
+        return industries(state, caller, deadline).await.map(|list| json_contents(uri, &list));
     }
     if let Some(id) = uri.strip_prefix(COMPANY_PREFIX) {
         let mut arguments = JsonObject::new();
@@ -94,6 +83,37 @@ pub async fn read(
         };
     }
     Err(not_found(format!("no resource at {}", short(uri)), uri))
+}
+
+/// The taxonomy, kept per instance for [`INDUSTRIES_TTL`]: it changes rarely, and a resource
+/// read has no per-caller limit of its own, so a caller reading it in a loop must not turn each
+/// read into a platform call. One fetch at a time; callers that waited use what it fetched.
+#[derive(Default)]
+pub struct IndustriesCache(tokio::sync::Mutex<Option<(Instant, Vec<String>)>>);
+
+const INDUSTRIES_TTL: Duration = Duration::from_secs(300);
+
+async fn industries(state: &AppState, caller: Caller, deadline: Duration) -> Result<Vec<String>, McpError> {
+    let fetch = async {
+        let mut cached = state.industries.0.lock().await;
+        if let Some((at, list)) = cached.as_ref()
+            && at.elapsed() < INDUSTRIES_TTL
+        {
+            return Ok(list.clone());
+        }
+        let ctx = ToolContext::new(state.backend.clone(), caller, false);
+        let data = ctx.call::<_, IndustriesData>(&INDUSTRIES, &serde_json::json!({})).await?;
+        *cached = Some((Instant::now(), data.industries.clone()));
+        Ok::<_, ToolError>(data.industries)
+    };
+    match tokio::time::timeout(deadline, fetch).await {
+        Ok(Ok(list)) => Ok(list),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "industries resource failed");
+            Err(unavailable(&e))
+        }
+        Err(_) => Err(unavailable(&ToolError::Backend(BackendError::Timeout(deadline)))),
+    }
 }
 
 /// SEP-2164: the error names the requested URI in `data` too (bounded, like the message).

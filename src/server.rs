@@ -65,6 +65,8 @@ pub struct AppState {
     /// Mutation idempotency records (shared across instances in DynamoDB).
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditSink>,
+    /// The industry taxonomy as last read (`resources.rs`).
+    pub industries: crate::resources::IndustriesCache,
     /// `serve` with INBOUND_AUTH=jwt: checks callers' bearer tokens.
     pub tokens: Option<Arc<crate::identity::TokenVerifier>>,
 }

@@ -552,3 +552,57 @@ fn the_readme_table_is_the_tested_table() {
     let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).expect("README");
     assert!(readme.contains(&table), "README.md should hold this table under \"Who may do what\":\n\n{table}");
 }
+
+/// Identities that name nobody stable are not callers: a federated user (its name is whatever
+/// the GetFederationToken caller chose), a Cognito guest identity (anyone can mint a new one per
+/// call), a Cognito ID token (it identifies a user to an app, it authorizes no API call). And a
+/// Lambda authorizer's context can never make its caller a token user, whatever keys it holds.
+#[tokio::test]
+async fn identities_that_name_nobody_stable_are_refused() {
+    let h = crate::common::harness(b2b_mcp::Mode::Lambda, &[("SAMPLE_DATA", "true")]);
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": crate::common::meta()}})
+        .to_string();
+    let event = |file: &str, edit: &dyn Fn(&mut Value)| {
+        let mut event: Value = serde_json::from_str(&event_for(file, &list, "tools/list", None)).unwrap();
+        edit(&mut event);
+        event
+    };
+    let refused: [(&str, &str, &dyn Fn(&mut Value)); 3] = [
+        ("federated user", "apigw-v2-caller-iam-session-a", &|e: &mut Value| {
+            e["requestContext"]["authorizer"]["iam"]["userArn"] =
+                json!("arn:aws:sts::123456789012:federated-user/someone-else")
+        }),
+        ("cognito guest", "apigw-v2-caller-cognito-identity", &|e: &mut Value| {
+            e["requestContext"]["authorizer"]["iam"]["cognitoIdentity"]["amr"] = json!(["unauthenticated"])
+        }),
+        ("id token", "apigw-v2-caller-jwt-writer", &|e: &mut Value| {
+            e["requestContext"]["authorizer"]["jwt"]["claims"]["token_use"] = json!("id")
+        }),
+    ];
+    for (case, file, edit) in refused {
+        let r = h.lambda_event(&event(file, edit)).await;
+        assert_eq!(r.status, 401, "{case}: {}", r.text);
+    }
+    let audit = h.audit.records();
+    assert_eq!(audit.len(), 3);
+    assert!(audit.iter().all(|r| r.principal.is_none() && r.decision == b2b_mcp::audit::Decision::Denied));
+
+    let claims_in_context = |e: &mut Value| {
+        e["requestContext"]["authorizer"]["lambda"]["claims"] =
+            json!({"sub": "writer-1", "iss": "https://example.okta.com/oauth2/default", "scope": "mcp:write"})
+    };
+    let create = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_collections",
+        "arguments": {}, "_meta": crate::common::meta()}})
+    .to_string();
+    let mut e: Value = serde_json::from_str(&event_for(
+        "apigw-v2-caller-authorizer-writer",
+        &create,
+        "tools/call",
+        Some("list_collections"),
+    ))
+    .unwrap();
+    claims_in_context(&mut e);
+    let r = h.lambda_event(&e).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(h.audit.records().last().and_then(|r| r.principal.clone()).as_deref(), Some("authorizer:partner-7"));
+}

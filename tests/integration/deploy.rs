@@ -406,10 +406,20 @@ fn iam_writers_are_role_or_user_arns_of_one_account() {
     let good = [
         "",
         "arn:aws:iam::123456789012:role/etl-writer",
-        "arn:aws:iam::123456789012:role/integrations/etl-*,arn:aws:iam::123456789012:user/ops",
-        "arn:aws-us-gov:iam::123456789012:role/*",
+        "arn:aws:iam::123456789012:role/integrations/etl-writer,arn:aws:iam::123456789012:user/ops",
+        "arn:aws-us-gov:iam::123456789012:role/etl-*",
+        "arn:aws:iam::123456789012:user/team/*",
     ];
-    assert_eq!(pattern_accepts("IamWriters", &good), [true; 4], "{good:?}");
+    assert_eq!(pattern_accepts("IamWriters", &good), [true; 5], "{good:?}");
+    // Whatever the template lets through, the server starts with (no stage that deploys and then
+    // fails every cold start).
+    for writers in good {
+        let vars = [("SAMPLE_DATA", "true"), ("IAM_WRITERS", writers)];
+        let config = b2b_mcp::Config::from_lookup(b2b_mcp::Mode::Lambda, |k| {
+            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        });
+        assert!(config.is_ok(), "{writers}: {:?}", config.err());
+    }
     let bad = [
         "*",
         "arn:aws:iam::*:role/etl",
@@ -418,8 +428,12 @@ fn iam_writers_are_role_or_user_arns_of_one_account() {
         "arn:aws:iam::123456789012:role/etl, arn:aws:iam::123456789012:role/other",
         "arn:aws:iam::123456789012:role/e*l",
         "arn:aws:iam::123456789012:role/etl,",
+        "arn:aws:iam::123456789012:role/integrations/etl-*",
+        "arn:aws:iam::123456789012:role/*",
+        "arn:aws:iam::123456789012:user/*",
+        "arn:aws:iam::123456789012:role/",
     ];
-    assert_eq!(pattern_accepts("IamWriters", &bad), [false; 7], "{bad:?}");
+    assert_eq!(pattern_accepts("IamWriters", &bad), [false; 11], "{bad:?}");
 }
 
 #[test]

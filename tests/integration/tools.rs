@@ -283,6 +283,20 @@ async fn resources_list_and_read() {
     assert_eq!(missing.json["error"]["data"]["uri"], "company://c_9999");
 }
 
+/// The taxonomy resource has no per-caller limit of its own: reading it in a loop must not turn
+/// into a platform call per read.
+#[tokio::test]
+async fn the_industries_resource_is_kept_per_instance() {
+    let h = local(&[]);
+    for _ in 0..5 {
+        let uri = "b2b://reference/industries";
+        let r = h.request_2026("resources/read", json!({"uri": uri}), Some(uri)).await;
+        assert!(r.json["result"]["contents"][0]["text"].as_str().is_some_and(|t| t.contains("SaaS")), "{}", r.text);
+    }
+    let fetched = h.backend.calls().iter().filter(|c| c.operation == "Industries").count();
+    assert_eq!(fetched, 1, "{:?}", h.backend.calls());
+}
+
 #[tokio::test]
 async fn prompts_list_and_get() {
     let h = local(&[]);
