@@ -567,7 +567,8 @@ async fn identities_that_name_nobody_stable_are_refused() {
         edit(&mut event);
         event
     };
-    let refused: [(&str, &str, &dyn Fn(&mut Value)); 3] = [
+    type Edit<'a> = &'a dyn Fn(&mut Value);
+    let refused: [(&str, &str, Edit); 3] = [
         ("federated user", "apigw-v2-caller-iam-session-a", &|e: &mut Value| {
             e["requestContext"]["authorizer"]["iam"]["userArn"] =
                 json!("arn:aws:sts::123456789012:federated-user/someone-else")
