@@ -87,23 +87,37 @@ pub async fn read(
 
 /// The taxonomy, kept per instance for [`INDUSTRIES_TTL`]: it changes rarely, and a resource
 /// read has no per-caller limit of its own, so a caller reading it in a loop must not turn each
-/// read into a platform call. One fetch at a time; callers that waited use what it fetched.
+/// read into a platform call. A hit reads under a short lock and never waits for a fetch; misses
+/// fetch one at a time, and those that waited use what the first fetched.
 #[derive(Default)]
-pub struct IndustriesCache(tokio::sync::Mutex<Option<(Instant, Vec<String>)>>);
+pub struct IndustriesCache {
+    current: std::sync::RwLock<Option<(Instant, Vec<String>)>>,
+    fetching: tokio::sync::Mutex<()>,
+}
+
+impl IndustriesCache {
+    fn fresh(&self) -> Option<Vec<String>> {
+        let current = self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        current.as_ref().filter(|(at, _)| at.elapsed() < INDUSTRIES_TTL).map(|(_, list)| list.clone())
+    }
+}
 
 const INDUSTRIES_TTL: Duration = Duration::from_secs(300);
 
 async fn industries(state: &AppState, caller: Caller, deadline: Duration) -> Result<Vec<String>, McpError> {
+    let cache = &state.industries;
+    if let Some(list) = cache.fresh() {
+        return Ok(list);
+    }
     let fetch = async {
-        let mut cached = state.industries.0.lock().await;
-        if let Some((at, list)) = cached.as_ref()
-            && at.elapsed() < INDUSTRIES_TTL
-        {
-            return Ok(list.clone());
+        let _one_fetch = cache.fetching.lock().await;
+        if let Some(list) = cache.fresh() {
+            return Ok(list);
         }
         let ctx = ToolContext::new(state.backend.clone(), caller, false);
         let data = ctx.call::<_, IndustriesData>(&INDUSTRIES, &serde_json::json!({})).await?;
-        *cached = Some((Instant::now(), data.industries.clone()));
+        *cache.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Instant::now(), data.industries.clone()));
         Ok::<_, ToolError>(data.industries)
     };
     match tokio::time::timeout(deadline, fetch).await {

@@ -112,25 +112,28 @@ fn run_local(env: &[(&str, &str)]) -> (Group, String, u16, Value, Vec<String>) {
     let output = lines(&mut child);
     let group = Group(child);
 
+    let (configuration, seen) =
+        first_json(&output, "the server's configuration line", |v| v["message"] == "configuration");
+    (group, format!("http://127.0.0.1:{port}/mcp"), platform_port, configuration, seen)
+}
+
+/// The first line of `output` that is JSON and matches `wanted`, and every line up to it (for
+/// the failure message); panics after [`START_TIMEOUT`] or when the output ends first.
+fn first_json(output: &mpsc::Receiver<String>, what: &str, wanted: impl Fn(&Value) -> bool) -> (Value, Vec<String>) {
     let started = Instant::now();
     let mut seen = Vec::new();
-    let configuration = loop {
-        let left = START_TIMEOUT.saturating_sub(started.elapsed());
-        match output.recv_timeout(left) {
+    loop {
+        match output.recv_timeout(START_TIMEOUT.saturating_sub(started.elapsed())) {
             Ok(line) => {
-                let parsed = serde_json::from_str::<Value>(&line).ok().filter(|v| v["message"] == "configuration");
+                let parsed = serde_json::from_str::<Value>(&line).ok().filter(|v| wanted(v));
                 seen.push(line);
-                if let Some(configuration) = parsed {
-                    break configuration;
+                if let Some(found) = parsed {
+                    return (found, seen);
                 }
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                panic!("no configuration line within {START_TIMEOUT:?}:\n{}", seen.join("\n"))
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("run-local.sh ended:\n{}", seen.join("\n")),
+            Err(e) => panic!("no {what} ({e:?}) within {START_TIMEOUT:?}:\n{}", seen.join("\n")),
         }
-    };
-    (group, format!("http://127.0.0.1:{port}/mcp"), platform_port, configuration, seen)
+    }
 }
 
 #[test]
@@ -225,22 +228,7 @@ fn make_stdio_keeps_allow_mutations_false_from_the_environment() {
         stdin.write_all(format!("{message}\n").as_bytes()).expect("write");
     }
     stdin.flush().expect("flush");
-    let started = Instant::now();
-    let mut seen = Vec::new();
-    let answer = loop {
-        let left = START_TIMEOUT.saturating_sub(started.elapsed());
-        match output.recv_timeout(left) {
-            Ok(line) => {
-                let parsed =
-                    serde_json::from_str::<Value>(&line).ok().filter(|v| v["id"] == 2 && v["result"].is_object());
-                seen.push(line);
-                if let Some(answer) = parsed {
-                    break answer;
-                }
-            }
-            Err(e) => panic!("no answer to tools/list ({e:?}):\n{}", seen.join("\n")),
-        }
-    };
+    let (answer, seen) = first_json(&output, "an answer to tools/list", |v| v["id"] == 2 && v["result"].is_object());
     drop(stdin);
     drop(group);
     let tools: Vec<&str> =
