@@ -14,8 +14,8 @@ use anyhow::{Context, bail};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
-use b2b_mcp::state::dynamo::DynamoState;
-use b2b_mcp::state::{IdempotencyStore, RateDecision, RateLimiter, RateLimits, Window};
+use b2b_mcp::store::dynamo::DynamoState;
+use b2b_mcp::store::{IdempotencyStore, RateDecision, RateLimiter, RateLimits, Window};
 
 const TABLE: &str = "b2b-mcp-state";
 const CHECKS: usize = 500;

@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::caller::{Caller, PrincipalSource};
 use crate::error::Outcome;
+use crate::inbound::caller::{Caller, PrincipalSource};
 use crate::tools::ToolKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -206,7 +206,7 @@ impl AuditSink for MemorySink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::caller::Caller;
+    use crate::inbound::caller::Caller;
 
     fn caller() -> Caller {
         Caller { principal: Some("local:p".into()), source: PrincipalSource::Local, ..Caller::anonymous() }

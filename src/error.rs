@@ -37,7 +37,7 @@ pub enum ToolError {
     NotFound(String),
     #[error("mutations are disabled in this deployment (ALLOW_MUTATIONS=false)")]
     MutationsDisabled,
-    /// The caller may not use this tool (`crate::authz` says why, and how to get the grant).
+    /// The caller may not use this tool (`crate::mcp::authz` says why, and how to get the grant).
     #[error("{0}")]
     Forbidden(String),
     #[error(
@@ -50,12 +50,12 @@ pub enum ToolError {
     NoPrincipal,
     /// Over the caller's limit in `window`; the message says when that window ends.
     #[error("{}", window.refusal(tool, *limit, *retry_after))]
-    RateLimited { tool: &'static str, window: crate::state::Window, limit: u32, retry_after: Duration },
+    RateLimited { tool: &'static str, window: crate::store::Window, limit: u32, retry_after: Duration },
     #[error(transparent)]
     Backend(#[from] BackendError),
     /// The rate-limit / idempotency store failed; the call was not run.
     #[error(transparent)]
-    State(#[from] crate::state::StateError),
+    State(#[from] crate::store::StateError),
     /// A fault of this server (a bug); detail for the logs only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -137,11 +137,11 @@ mod tests {
 
     #[test]
     fn rate_limit_message_names_the_wait() {
-        let window = crate::state::Window::Minute;
+        let window = crate::store::Window::Minute;
         let e = ToolError::RateLimited { tool: "ai_search", window, limit: 5, retry_after: Duration::from_secs(42) };
         assert!(e.client_message().contains("42 seconds"));
         assert_eq!(e.outcome(), Outcome::RateLimited);
-        let window = crate::state::Window::Day;
+        let window = crate::store::Window::Day;
         let e = ToolError::RateLimited { tool: "ai_search", window, limit: 50, retry_after: Duration::from_secs(7260) };
         assert!(e.client_message().contains("retry in 7260 seconds (about 2 hours 1 minute)"), "{e}");
     }

@@ -23,34 +23,26 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod audit;
-pub mod authz;
 pub mod backend;
-pub mod caller;
 pub mod config;
-pub mod dispatch;
 pub mod error;
-pub mod http;
-pub mod identity;
-pub mod lambda;
-pub mod prompts;
-pub mod registry;
-pub mod resources;
-pub mod serve;
-pub mod server;
-pub mod state;
+pub mod inbound;
+pub mod mcp;
+pub mod store;
 pub(crate) mod tools;
+pub mod web;
 
 use std::sync::Arc;
 
 pub use config::{Config, Mode};
-pub use http::app;
-pub use server::{AppState, McpServer};
+pub use mcp::handler::{AppState, McpServer};
+pub use web::http::app;
 
 use audit::AuditSink;
 use backend::GraphqlBackend;
-use registry::Registry;
-use state::memory::{LocalRateLimiter, MemoryIdempotency};
-use state::{IdempotencyStore, RateLimiter};
+use mcp::registry::Registry;
+use store::memory::{LocalRateLimiter, MemoryIdempotency};
+use store::{IdempotencyStore, RateLimiter};
 
 /// Build the process-wide state once (Lambda init, `serve` start, a test), with in-memory rate
 /// limits and idempotency records (one instance's view).
@@ -70,7 +62,7 @@ pub fn build_state_with(
 ) -> Arc<AppState> {
     let registry = Registry::from_config(&config);
     let tokens = match (&config.inbound_auth, &config.oidc) {
-        (config::InboundAuth::Jwt, Some(oidc)) => Some(Arc::new(identity::TokenVerifier::new(oidc.clone()))),
+        (config::InboundAuth::Jwt, Some(oidc)) => Some(Arc::new(inbound::token::TokenVerifier::new(oidc.clone()))),
         _ => None,
     };
     let industries = Default::default();

@@ -7,9 +7,10 @@ use anyhow::{Context, bail};
 use b2b_mcp::audit::JsonLineSink;
 use b2b_mcp::backend::GraphqlBackend;
 use b2b_mcp::backend::memory::MemoryBackend;
-use b2b_mcp::state::dynamo::DynamoState;
-use b2b_mcp::state::{IdempotencyStore, RateLimiter};
-use b2b_mcp::{Config, McpServer, Mode, app, build_state, build_state_with, listed_tools, prompts, resources};
+use b2b_mcp::mcp::{prompts, resources};
+use b2b_mcp::store::dynamo::DynamoState;
+use b2b_mcp::store::{IdempotencyStore, RateLimiter};
+use b2b_mcp::{Config, McpServer, Mode, app, build_state, build_state_with, listed_tools};
 use rmcp::ServiceExt;
 use tracing_subscriber::EnvFilter;
 
@@ -164,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
             let ctrl_c = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            b2b_mcp::serve::run(listener, app(state), limits, ctrl_c).await.context("HTTP server")
+            b2b_mcp::web::serve::run(listener, app(state), limits, ctrl_c).await.context("HTTP server")
         }
         Mode::Stdio => {
             let service = McpServer::new(state).serve(rmcp::transport::stdio()).await.context("stdio handshake")?;
@@ -175,5 +176,5 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn lambda_run(app: axum::Router) -> anyhow::Result<()> {
-    b2b_mcp::lambda::run(app).await.map_err(|e| anyhow::anyhow!(e))
+    b2b_mcp::web::lambda::run(app).await.map_err(|e| anyhow::anyhow!(e))
 }

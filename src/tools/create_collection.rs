@@ -77,7 +77,7 @@ mod tests {
 
     use super::*;
     use crate::backend::memory::MemoryBackend;
-    use crate::caller::{Caller, PrincipalSource};
+    use crate::inbound::caller::{Caller, PrincipalSource};
 
     /// The registry already withholds mutations; the tool refuses on its own too.
     #[tokio::test]

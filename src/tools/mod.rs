@@ -32,9 +32,9 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::backend::{self, GraphqlBackend, Operation};
-use crate::caller::Caller;
 use crate::error::{ToolError, truncate_for_message};
-use crate::state::{Claim, IdempotencyStore, RateDecision, RateLimiter};
+use crate::inbound::caller::Caller;
+use crate::store::{Claim, IdempotencyStore, RateDecision, RateLimiter};
 
 /// Every tool this server knows, in the order they are listed.
 pub const ALL_TOOL_NAMES: [&str; 9] = [

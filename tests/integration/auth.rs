@@ -5,7 +5,7 @@
 
 use b2b_mcp::Mode;
 use b2b_mcp::audit::Decision;
-use b2b_mcp::caller::PrincipalSource;
+use b2b_mcp::inbound::caller::PrincipalSource;
 use http::StatusCode;
 use platform_local::auth::{KID, KID_WITHOUT_ALG, mint_token, now_seconds};
 use platform_local::defaults;

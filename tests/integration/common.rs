@@ -7,7 +7,7 @@ use axum::body::Body;
 use b2b_mcp::audit::MemorySink;
 use b2b_mcp::backend::GraphqlBackend;
 use b2b_mcp::backend::memory::MemoryBackend;
-use b2b_mcp::state::{IdempotencyStore, RateLimiter};
+use b2b_mcp::store::{IdempotencyStore, RateLimiter};
 use b2b_mcp::{Config, Mode, app, build_state, build_state_with};
 use http::{HeaderMap, Request, StatusCode};
 use serde_json::{Value, json};
@@ -190,7 +190,7 @@ impl Client {
 
     async fn lambda_text(&self, text: &str) -> Reply {
         let request = lambda_http::request::from_str(text).unwrap_or_else(|e| panic!("event: {e}"));
-        reply(b2b_mcp::lambda::handle(self.app.clone(), request).await).await
+        reply(b2b_mcp::web::lambda::handle(self.app.clone(), request).await).await
     }
 }
 

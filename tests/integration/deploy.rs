@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use b2b_mcp::state::Window;
+use b2b_mcp::store::Window;
 use b2b_mcp::{Config, Mode};
 use serde_json::{Value, json};
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use b2b_mcp::state::dynamo::DynamoState;
-use b2b_mcp::state::{Claim, IdempotencyStore, RateDecision, RateLimiter, RateLimits, Window};
+use b2b_mcp::store::dynamo::DynamoState;
+use b2b_mcp::store::{Claim, IdempotencyStore, RateDecision, RateLimiter, RateLimits, Window};
 use futures::future::join_all;
 use serde_json::json;
 

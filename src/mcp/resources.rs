@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use crate::backend::BackendError;
 use crate::backend::operations::INDUSTRIES;
-use crate::caller::Caller;
-use crate::dispatch;
 use crate::error::ToolError;
-use crate::server::AppState;
+use crate::inbound::caller::Caller;
+use crate::mcp::dispatch;
+use crate::mcp::handler::AppState;
 use crate::tools::get_company::GetCompany;
 use crate::tools::{ToolContext, ToolDef};
 

@@ -17,11 +17,11 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use crate::audit::AuditSink;
 use crate::backend::GraphqlBackend;
-use crate::caller::Caller;
 use crate::config::Config;
-use crate::registry::Registry;
-use crate::state::{IdempotencyStore, RateLimiter};
-use crate::{dispatch, prompts, resources};
+use crate::inbound::caller::Caller;
+use crate::mcp::registry::Registry;
+use crate::mcp::{dispatch, prompts, resources};
+use crate::store::{IdempotencyStore, RateLimiter};
 
 /// Protocol versions served: 2026-07-28 (stateless) first, then the handshake era.
 pub const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
@@ -66,9 +66,9 @@ pub struct AppState {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditSink>,
     /// The industry taxonomy as last read (`resources.rs`).
-    pub industries: crate::resources::IndustriesCache,
+    pub industries: crate::mcp::resources::IndustriesCache,
     /// `serve` with INBOUND_AUTH=jwt: checks callers' bearer tokens.
-    pub tokens: Option<Arc<crate::identity::TokenVerifier>>,
+    pub tokens: Option<Arc<crate::inbound::token::TokenVerifier>>,
 }
 
 #[derive(Clone)]
@@ -123,7 +123,7 @@ impl ServerHandler for McpServer {
             .with_cache_scope(CacheScope::Public))
     }
 
-    /// The tools this caller may call, and nothing else (`crate::authz`).
+    /// The tools this caller may call, and nothing else (`crate::mcp::authz`).
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
@@ -133,10 +133,10 @@ impl ServerHandler for McpServer {
         let offered = self.state.registry.tools();
         let tools = offered
             .iter()
-            .filter(|e| crate::authz::check(&caller, &self.state.config, e).is_ok())
+            .filter(|e| crate::mcp::authz::check(&caller, &self.state.config, e).is_ok())
             .map(|e| e.tool.clone())
             .collect();
-        let scope = if crate::authz::list_depends_on_caller(&self.state.config, offered) {
+        let scope = if crate::mcp::authz::list_depends_on_caller(&self.state.config, offered) {
             CacheScope::Private
         } else {
             CacheScope::Public

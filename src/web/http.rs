@@ -20,11 +20,11 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use serde_json::{Value, json};
 
 use crate::audit::{AuditRecord, Decision};
-use crate::caller::{Caller, PrincipalSource};
 use crate::config::InboundAuth;
 use crate::error::Outcome;
-use crate::identity::TokenError;
-use crate::server::{AppState, McpServer, SUPPORTED_VERSIONS};
+use crate::inbound::caller::{Caller, PrincipalSource};
+use crate::inbound::token::TokenError;
+use crate::mcp::handler::{AppState, McpServer, SUPPORTED_VERSIONS};
 use crate::tools::ToolKind;
 
 /// Where a gateway mounted the app (`/prod` for a named API Gateway stage), so that URLs the app
@@ -223,7 +223,7 @@ fn refused_target(state: &AppState, headers: &HeaderMap) -> (String, ToolKind) {
     {
         return (header("mcp-name").to_owned(), kind);
     }
-    let known = crate::server::STANDARD_METHODS.contains(&method);
+    let known = crate::mcp::handler::STANDARD_METHODS.contains(&method);
     (if known { method } else { "-" }.to_owned(), ToolKind::Read)
 }
 

@@ -1,5 +1,5 @@
 //! One tool call end to end, whatever asked for it (tools/call or a resource read): look the
-//! tool up, ask [`crate::authz`] whether this caller may call it, run it under the request
+//! tool up, ask [`crate::mcp::authz`] whether this caller may call it, run it under the request
 //! deadline with panics caught, and write its audit record. The only place where a tool's typed
 //! result meets the audit log.
 
@@ -11,10 +11,10 @@ use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 
 use crate::audit::{AuditRecord, Decision};
 use crate::backend::BackendError;
-use crate::caller::Caller;
 use crate::error::{Outcome, ToolError, truncate_for_message};
-use crate::registry::Lookup;
-use crate::server::AppState;
+use crate::inbound::caller::Caller;
+use crate::mcp::handler::AppState;
+use crate::mcp::registry::Lookup;
 use crate::tools::{Called, ToolContext, ToolKind};
 
 /// The name is no tool of this server (a protocol error, not a tool result).
@@ -43,7 +43,7 @@ pub async fn run_tool(
     let record = AuditRecord::new(&caller, stage, name, entry.kind).with_arg_names(&arguments, &entry.known_args);
     // The caller's grant (write, tool scopes, anonymous reads), before anything is validated or
     // sent; a tool the caller may not call is one tools/list did not show it.
-    if let Err(refusal) = crate::authz::check(&caller, &state.config, entry) {
+    if let Err(refusal) = crate::mcp::authz::check(&caller, &state.config, entry) {
         return Ok(audited(state, record, started, 0.0, Err(refusal)));
     }
     let mut ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations)

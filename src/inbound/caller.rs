@@ -15,13 +15,13 @@
 //! - `authorizer:<principalId>`: a Lambda authorizer's principal;
 //! - `local:<name>`: the configured local principal (loopback `serve`, stdio).
 //!
-//! What a caller may *do* is decided in one place, [`crate::authz`].
+//! What a caller may *do* is decided in one place, [`crate::mcp::authz`].
 
 use lambda_http::request::RequestContext;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::identity::{VerifiedToken, scopes_from_gateway};
+use crate::inbound::token::{VerifiedToken, scopes_from_gateway};
 
 /// How the principal was established; recorded in the audit line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -99,7 +99,7 @@ impl Caller {
                 }
                 // A request that reached the Lambda function with no identity (a function URL with
                 // AuthType NONE, an ALB target, a route without an authorizer) is anonymous, never
-                // the local principal; `crate::authz` decides what, if anything, it may do.
+                // the local principal; `crate::mcp::authz` decides what, if anything, it may do.
                 (None, None) if request_context.is_some() => Caller::anonymous(),
                 (None, None) => Caller::local(config),
             };

@@ -15,9 +15,9 @@
 //! The deployment's own switches (`ALLOW_MUTATIONS`, `DISABLED_TOOLS`) are applied first, by the
 //! registry; what is left here is the caller's part.
 
-use crate::caller::{Caller, PrincipalSource};
 use crate::config::Config;
 use crate::error::ToolError;
+use crate::inbound::caller::{Caller, PrincipalSource};
 use crate::tools::{ToolEntry, ToolKind};
 
 /// May `caller` call `entry`? `Err` carries the refusal the caller reads (and the audit records

@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, RwLock};
 
 use crate::config::OidcConfig;
 
-/// A caller whose token passed; put in the request's extensions for [`crate::caller::Caller`].
+/// A caller whose token passed; put in the request's extensions for [`crate::inbound::caller::Caller`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
     /// `sub`, or `client_id` for machine clients without a subject.

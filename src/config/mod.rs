@@ -4,9 +4,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::serve::{MAX_CONCURRENT_LIMIT, ServeLimits};
-use crate::state::limits::{RateLimits, Window};
+use crate::store::limits::{RateLimits, Window};
 use crate::tools::ALL_TOOL_NAMES;
+use crate::web::serve::{MAX_CONCURRENT_LIMIT, ServeLimits};
 
 /// How the server reaches AppSync; reported at start and used by the backend issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,7 +271,7 @@ fn appsync_from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<A
     }))
 }
 
-/// The built-in limits ([`crate::state::limits::DEFAULTS`]), AI_SEARCH_PER_MINUTE on top (the older
+/// The built-in limits ([`crate::store::limits::DEFAULTS`]), AI_SEARCH_PER_MINUTE on top (the older
 /// setting), then each RATE_LIMITS entry on top, for its tool and window only.
 fn rate_limits_from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, ConfigError> {
     let mut limits = RateLimits::defaults();

@@ -1,0 +1,9 @@
+//! The protocol: the MCP handler, one tool call end to end, which tools this deployment offers
+//! and to whom, the resources and the prompts.
+
+pub mod authz;
+pub mod dispatch;
+pub mod handler;
+pub mod prompts;
+pub mod registry;
+pub mod resources;
