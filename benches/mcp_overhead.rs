@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use b2b_mcp::audit::{AuditRecord, AuditSink, JsonLineSink};
 use b2b_mcp::backend::memory::MemoryBackend;
-use b2b_mcp::{Config, Mode, app, build_state};
+use b2b_mcp::{Mode, app, build_state};
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
@@ -81,7 +81,7 @@ fn request(kind: &Kind) -> Request<Body> {
 fn router() -> axum::Router {
     // One caller makes every call: the per-caller limits are set out of the way.
     let vars = [("INBOUND_AUTH", "off"), ("STAGE", "bench"), ("RATE_LIMITS", "*=4000000000/min,*=4000000000/day")];
-    let config = Config::from_lookup(Mode::Serve, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+    let config = b2b_mcp::configure(Mode::Serve, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
         .unwrap_or_else(|e| panic!("config: {e}"));
     let audit = Arc::new(Serialised(JsonLineSink::stdout(Some("B2bMcp".into()))));
     app(build_state(config, Arc::new(MemoryBackend::new()), audit))

@@ -4,21 +4,29 @@
 //! over the platform's GraphQL API, served on AWS Lambda, over plain HTTP and over stdio.
 //!
 //! # Layout
-//! - [`config`]: settings from an injectable lookup, validated once at start.
-//! - [`caller`]: who is calling, from the API Gateway authorizer context or the local principal.
-//! - [`identity`]: `serve` mode's own bearer-token check (JWKS, cached).
-//! - [`authz`]: who may do what: the one place that decides which tools a caller sees and calls.
-//! - [`http`]: the stateless Streamable HTTP app (rmcp's service plus a thin guard), `/health`.
-//! - [`lambda`]: lambda_http entry (stage prefix handling), same app as `serve`.
-//! - [`server`]: the MCP handler: tools, resources, prompts, discovery.
-//! - [`dispatch`]: one tool call end to end: lookup, deadline, panics, audit, MCP result.
-//! - [`registry`]: which tools this deployment offers (mutations flag, disabled list).
-//! - `tools`: one file per tool, shared argument rules and normalisers.
-//! - [`resources`], [`prompts`]: the two resources and two prompts.
-//! - [`backend`]: the `GraphqlBackend` seam, the GraphQL documents, the in-memory backend.
-//! - [`audit`]: the per-call audit record and where it is written.
-//! - [`state`]: rate limits and mutation idempotency across instances (DynamoDB) or in memory.
-//! - [`error`]: tool errors and the one mapping to what the model reads.
+//! The folders read top-down in the order a request travels; each uses only those below it.
+//! ```text
+//! web/      HTTP in: router, guard, OAuth metadata, Lambda entry, `serve`  (main.rs picks one)
+//! inbound/  who is calling: gateway authorizer context, bearer tokens -> Caller
+//! mcp/      the protocol: handler, dispatch, authz, registry, resources, prompts, AppState
+//! tools/    one file per tool: params, validation, the GraphQL call, a flat output
+//! backend/  GraphqlBackend (AppSync | in memory) ; store/  rate limits, idempotency
+//! ```
+//! Beside them, used from several layers and importing none above them: [`audit`] (the per-call
+//! record, its JSON line and EMF metrics), [`error`] (tool errors and the one mapping to what the
+//! model reads) and [`config`] (settings from an injectable lookup; it imports nothing from the
+//! crate).
+//!
+//! - [`web`]: [`web::http`] is the stateless Streamable HTTP app (rmcp's service behind a thin
+//!   guard), [`web::lambda`] the lambda_http entry, [`web::serve`] the bounded HTTP listener.
+//! - [`inbound`]: [`inbound::caller`] turns a request into a [`inbound::caller::Caller`] with a
+//!   qualified principal; [`inbound::token`] is `serve`'s own JWT check.
+//! - [`mcp`]: [`mcp::handler`] answers MCP methods; [`mcp::dispatch`] runs one tool call end to
+//!   end (lookup, [`mcp::authz`], deadline, panics, audit); [`mcp::registry`] holds the one list
+//!   of tools and what this deployment offers; [`mcp::state`] the shared [`AppState`].
+//! - `tools`: one file per tool, the shared argument rules and normalisers (`tools::normalize`).
+//! - [`backend`]: the `GraphqlBackend` seam, the GraphQL documents, AppSync and its credentials.
+//! - [`store`]: rate limits and mutation idempotency across instances (DynamoDB) or in memory.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
@@ -32,44 +40,8 @@ pub mod store;
 pub(crate) mod tools;
 pub mod web;
 
-use std::sync::Arc;
-
 pub use config::{Config, Mode};
-pub use mcp::handler::{AppState, McpServer};
+pub use mcp::handler::McpServer;
+pub use mcp::registry::configure;
+pub use mcp::state::{AppState, build_state, build_state_with, listed_tools};
 pub use web::http::app;
-
-use audit::AuditSink;
-use backend::GraphqlBackend;
-use mcp::registry::Registry;
-use store::memory::{LocalRateLimiter, MemoryIdempotency};
-use store::{IdempotencyStore, RateLimiter};
-
-/// Build the process-wide state once (Lambda init, `serve` start, a test), with in-memory rate
-/// limits and idempotency records (one instance's view).
-pub fn build_state(config: Config, backend: Arc<dyn GraphqlBackend>, audit: Arc<dyn AuditSink>) -> Arc<AppState> {
-    let limiter = Arc::new(LocalRateLimiter::new(config.rate_limits.clone()));
-    let idempotency = Arc::new(MemoryIdempotency::new(config.idempotency_retention));
-    build_state_with(config, backend, audit, limiter, idempotency)
-}
-
-/// The same with given stores (DynamoDB on a deployed stage; wrappers in tests).
-pub fn build_state_with(
-    config: Config,
-    backend: Arc<dyn GraphqlBackend>,
-    audit: Arc<dyn AuditSink>,
-    limiter: Arc<dyn RateLimiter>,
-    idempotency: Arc<dyn IdempotencyStore>,
-) -> Arc<AppState> {
-    let registry = Registry::from_config(&config);
-    let tokens = match (&config.inbound_auth, &config.oidc) {
-        (config::InboundAuth::Jwt, Some(oidc)) => Some(Arc::new(inbound::token::TokenVerifier::new(oidc.clone()))),
-        _ => None,
-    };
-    let industries = Default::default();
-    Arc::new(AppState { config, registry, backend, limiter, idempotency, audit, industries, tokens })
-}
-
-/// Names of the tools this deployment lists, in order.
-pub fn listed_tools(state: &AppState) -> Vec<&'static str> {
-    state.registry.tools().iter().map(|t| t.name).collect()
-}

@@ -10,7 +10,7 @@ use b2b_mcp::backend::memory::MemoryBackend;
 use b2b_mcp::mcp::{prompts, resources};
 use b2b_mcp::store::dynamo::DynamoState;
 use b2b_mcp::store::{IdempotencyStore, RateLimiter};
-use b2b_mcp::{Config, McpServer, Mode, app, build_state, build_state_with, listed_tools};
+use b2b_mcp::{McpServer, Mode, app, build_state, build_state_with, configure, listed_tools};
 use rmcp::ServiceExt;
 use tracing_subscriber::EnvFilter;
 
@@ -92,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
         ("BIND", Some(bind)) => Some(bind.clone()),
         _ => std::env::var(name).ok(),
     };
-    let config = Config::from_lookup(mode, lookup).context("configuration")?;
+    let config = configure(mode, lookup).context("configuration")?;
     let backend: Arc<dyn GraphqlBackend> = match &config.appsync {
         Some(appsync) => Arc::new(b2b_mcp::backend::appsync::connect(appsync, None).await.context("AppSync client")?),
         None => Arc::new(MemoryBackend::new()),

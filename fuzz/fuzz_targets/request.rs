@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use b2b_mcp::backend::memory::MemoryBackend;
-use b2b_mcp::{Config, Mode, app, build_state};
+use b2b_mcp::{Mode, app, build_state};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
 
@@ -25,7 +25,7 @@ fn world() -> &'static World {
     WORLD.get_or_init(|| {
         let vars = [("INBOUND_AUTH", "off"), ("ALLOW_MUTATIONS", "true"), ("STAGE", "fuzz")];
         let lookup = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned());
-        let Ok(config) = Config::from_lookup(Mode::Serve, lookup) else { std::process::abort() };
+        let Ok(config) = b2b_mcp::configure(Mode::Serve, lookup) else { std::process::abort() };
         // Audit records are discarded: a MemorySink would grow for the whole run.
         struct Discard;
         impl b2b_mcp::audit::AuditSink for Discard {

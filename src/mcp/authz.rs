@@ -18,7 +18,8 @@
 use crate::config::Config;
 use crate::error::ToolError;
 use crate::inbound::caller::{Caller, PrincipalSource};
-use crate::tools::{ToolEntry, ToolKind};
+use crate::mcp::registry::ToolEntry;
+use crate::tools::ToolKind;
 
 /// May `caller` call `entry`? `Err` carries the refusal the caller reads (and the audit records
 /// as denied). The same answer decides whether the tool is listed for the caller.

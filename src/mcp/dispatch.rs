@@ -13,9 +13,10 @@ use crate::audit::{AuditRecord, Decision};
 use crate::backend::BackendError;
 use crate::error::{Outcome, ToolError, truncate_for_message};
 use crate::inbound::caller::Caller;
-use crate::mcp::handler::AppState;
+use crate::mcp::registry::Called;
 use crate::mcp::registry::Lookup;
-use crate::tools::{Called, ToolContext, ToolKind};
+use crate::mcp::state::AppState;
+use crate::tools::{ActingFor, ToolContext, ToolKind};
 
 /// The name is no tool of this server (a protocol error, not a tool result).
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +47,7 @@ pub async fn run_tool(
     if let Err(refusal) = crate::mcp::authz::check(&caller, &state.config, entry) {
         return Ok(audited(state, record, started, 0.0, Err(refusal)));
     }
-    let mut ctx = ToolContext::new(state.backend.clone(), caller, state.config.allow_mutations)
+    let mut ctx = ToolContext::new(state.backend.clone(), acting_for(&caller), state.config.allow_mutations)
         .with_rate_limit(state.limiter.clone(), entry.name);
     if entry.kind == ToolKind::Mutation {
         ctx = ctx.with_idempotency(state.idempotency.clone(), entry.name, state.config.idempotency_lease);
@@ -121,4 +122,9 @@ pub fn call_result(result: Result<Called, ToolError>) -> CallToolResult {
         }
         Err(error) => CallToolResult::error(vec![ContentBlock::text(error.client_message())]),
     }
+}
+
+/// What a tool learns of its caller: the owner of records and the rate-limit key, nothing else.
+pub(crate) fn acting_for(caller: &Caller) -> ActingFor {
+    ActingFor { owner: caller.principal.clone(), rate_key: caller.rate_key() }
 }

@@ -1,4 +1,4 @@
-//! The MCP handler: one per request (stateless), built from the shared [`AppState`]. It lists
+//! The MCP handler: one per request (stateless), built from the shared [`AppState`](crate::mcp::state::AppState). It lists
 //! and dispatches tools, resources and prompts, and is the single place where a tool's result
 //! or error becomes an MCP answer and an audit record.
 
@@ -15,13 +15,9 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
-use crate::audit::AuditSink;
-use crate::backend::GraphqlBackend;
-use crate::config::Config;
 use crate::inbound::caller::Caller;
-use crate::mcp::registry::Registry;
+use crate::mcp::state::AppState;
 use crate::mcp::{dispatch, prompts, resources};
-use crate::store::{IdempotencyStore, RateLimiter};
 
 /// Protocol versions served: 2026-07-28 (stateless) first, then the handshake era.
 pub const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
@@ -55,21 +51,6 @@ const LIST_TTL_MS: u64 = 5 * 60 * 1000;
 const INSTRUCTIONS: &str = "Company intelligence for B2B research. Start with search_companies (filters) or \
     ai_search (plain language), open a company with get_company, and keep lists with the collection tools. \
     Ids come from earlier answers; pass cursors back unchanged to page.";
-
-/// Everything a request needs, built once per process (per Lambda cold start).
-pub struct AppState {
-    pub config: Config,
-    pub registry: Registry,
-    pub backend: Arc<dyn GraphqlBackend>,
-    pub limiter: Arc<dyn RateLimiter>,
-    /// Mutation idempotency records (shared across instances in DynamoDB).
-    pub idempotency: Arc<dyn IdempotencyStore>,
-    pub audit: Arc<dyn AuditSink>,
-    /// The industry taxonomy as last read (`resources.rs`).
-    pub industries: crate::mcp::resources::IndustriesCache,
-    /// `serve` with INBOUND_AUTH=jwt: checks callers' bearer tokens.
-    pub tokens: Option<Arc<crate::inbound::token::TokenVerifier>>,
-}
 
 #[derive(Clone)]
 pub struct McpServer {

@@ -7,3 +7,4 @@ pub mod handler;
 pub mod prompts;
 pub mod registry;
 pub mod resources;
+pub mod state;

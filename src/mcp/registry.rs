@@ -1,29 +1,120 @@
-//! Which tools exist in this deployment. Mutations that the stage does not allow, and tools it
-//! switches off, are never listed; a call to one anyway is answered with a clear refusal and
-//! never reaches the backend.
+//! The one list of tools, and which of them this deployment offers. Each tool's MCP description
+//! (schemas, hints) is built here once, from its `ToolDef`; tools themselves know no MCP types.
+//! Mutations that the stage does not allow, and tools it switches off, are never listed; a call
+//! to one anyway is answered with a clear refusal and never reaches the backend.
 
-use crate::config::Config;
-use crate::error::ToolError;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use serde_json::Value;
+
+use crate::config::{Config, ConfigError, Mode};
+use crate::error::{ToolError, truncate_for_message};
 use crate::tools::{
-    ToolEntry, ToolKind, add_to_collection::AddToCollection, ai_search::AiSearch, create_collection::CreateCollection,
-    get_collection_items::GetCollectionItems, get_companies_batch::GetCompaniesBatch, get_company::GetCompany,
-    list_collections::ListCollections, request_email_discovery::RequestEmailDiscovery,
-    search_companies::SearchCompanies,
+    ToolContext, ToolDef, ToolKind, ToolOutput, add_to_collection::AddToCollection, ai_search::AiSearch,
+    create_collection::CreateCollection, get_collection_items::GetCollectionItems,
+    get_companies_batch::GetCompaniesBatch, get_company::GetCompany, list_collections::ListCollections,
+    request_email_discovery::RequestEmailDiscovery, schema, search_companies::SearchCompanies,
 };
 
-/// All nine tools, in listing order.
-pub fn all_tools() -> Vec<ToolEntry> {
-    vec![
-        ToolEntry::of::<SearchCompanies>(),
-        ToolEntry::of::<GetCompany>(),
-        ToolEntry::of::<GetCompaniesBatch>(),
-        ToolEntry::of::<AiSearch>(),
-        ToolEntry::of::<ListCollections>(),
-        ToolEntry::of::<GetCollectionItems>(),
-        ToolEntry::of::<CreateCollection>(),
-        ToolEntry::of::<AddToCollection>(),
-        ToolEntry::of::<RequestEmailDiscovery>(),
-    ]
+/// The one list: every tool this server knows, in listing order. [`TOOL_NAMES`] and
+/// [`all_tools`] both come from it.
+macro_rules! tools {
+    ($($tool:ty),+ $(,)?) => {
+        /// Every tool's name, in listing order.
+        pub const TOOL_NAMES: &[&str] = &[$(<$tool as ToolDef>::NAME),+];
+
+        /// Every tool, described for MCP, in listing order.
+        pub fn all_tools() -> Vec<ToolEntry> {
+            vec![$(ToolEntry::of::<$tool>()),+]
+        }
+    };
+}
+
+tools!(
+    SearchCompanies,
+    GetCompany,
+    GetCompaniesBatch,
+    AiSearch,
+    ListCollections,
+    GetCollectionItems,
+    CreateCollection,
+    AddToCollection,
+    RequestEmailDiscovery,
+);
+
+/// The configuration from `get`, its tool names checked against [`TOOL_NAMES`]: how `main`
+/// (and any test that starts like it) reads settings.
+pub fn configure(mode: Mode, get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    let config = Config::from_lookup(mode, get)?;
+    config.check_tool_names(TOOL_NAMES)?;
+    Ok(config)
+}
+
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A tool's answer, erased to what the MCP layer needs.
+pub struct Called {
+    pub structured: Value,
+    pub text: String,
+    pub result_count: usize,
+}
+
+type Invoke = for<'a> fn(&'a ToolContext, JsonObject) -> BoxFuture<'a, Result<Called, ToolError>>;
+
+/// One registered tool: its MCP description, built once, and its entry point.
+pub struct ToolEntry {
+    pub name: &'static str,
+    pub kind: ToolKind,
+    /// Acts on records the caller owns (so an anonymous caller can never use it).
+    pub needs_owner: bool,
+    /// The argument names the tool's input schema declares.
+    pub known_args: Vec<String>,
+    pub tool: Tool,
+    invoke: Invoke,
+}
+
+impl ToolEntry {
+    pub fn of<T: ToolDef>() -> ToolEntry {
+        let annotations = match T::KIND {
+            ToolKind::Read => ToolAnnotations::with_title(T::TITLE).read_only(true).open_world(false),
+            ToolKind::Mutation => ToolAnnotations::with_title(T::TITLE)
+                .read_only(false)
+                .destructive(false)
+                .idempotent(T::IDEMPOTENT)
+                .open_world(false),
+        };
+        let tool = Tool::new(T::NAME, T::DESCRIPTION, Arc::new(schema::input::<T::Params>()))
+            .with_title(T::TITLE)
+            .with_raw_output_schema(Arc::new(schema::output::<T::Output>()))
+            .with_annotations(annotations);
+        let known_args = tool
+            .input_schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        let needs_owner = T::NEEDS_OWNER || T::KIND == ToolKind::Mutation;
+        ToolEntry { name: T::NAME, kind: T::KIND, needs_owner, known_args, tool, invoke: invoke::<T> }
+    }
+
+    pub fn invoke<'a>(&self, ctx: &'a ToolContext, args: JsonObject) -> BoxFuture<'a, Result<Called, ToolError>> {
+        (self.invoke)(ctx, args)
+    }
+}
+
+fn invoke<T: ToolDef>(ctx: &ToolContext, args: JsonObject) -> BoxFuture<'_, Result<Called, ToolError>> {
+    Box::pin(async move {
+        // The path names the argument at fault ("limit: invalid type ..."), which serde alone does not.
+        let params: T::Params = serde_path_to_error::deserialize(Value::Object(args))
+            .map_err(|e| ToolError::InvalidArguments(truncate_for_message(&e.to_string(), 300)))?;
+        let output = T::run(ctx, params).await?;
+        let structured = serde_json::to_value(&output)
+            .map_err(|e| ToolError::Internal(format!("serialising {} output: {e}", T::NAME)))?;
+        Ok(Called { text: output.summary(), result_count: output.result_count(), structured })
+    })
 }
 
 /// A tool this deployment knows but does not offer, and why.
@@ -84,85 +175,5 @@ impl Registry {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{Config, Mode};
-
-    fn registry(vars: &[(&str, &str)]) -> Registry {
-        let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        vars.push(("INBOUND_AUTH".into(), "off".into()));
-        let config = Config::from_lookup(Mode::Serve, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
-            .expect("valid config");
-        Registry::from_config(&config)
-    }
-
-    fn names(r: &Registry) -> Vec<&'static str> {
-        r.tools().iter().map(|t| t.name).collect()
-    }
-
-    #[test]
-    fn read_only_stage_lists_the_six_read_tools() {
-        let r = registry(&[]);
-        assert_eq!(
-            names(&r),
-            [
-                "search_companies",
-                "get_company",
-                "get_companies_batch",
-                "ai_search",
-                "list_collections",
-                "get_collection_items"
-            ]
-        );
-        assert!(matches!(
-            r.lookup("create_collection"),
-            Lookup::Withheld(ToolError::MutationsDisabled, ToolKind::Mutation)
-        ));
-    }
-
-    #[test]
-    fn mutations_on_lists_all_nine() {
-        assert_eq!(registry(&[("ALLOW_MUTATIONS", "true")]).tools().len(), 9);
-    }
-
-    #[test]
-    fn disabled_tools_are_withheld_with_their_own_message() {
-        let r = registry(&[("ALLOW_MUTATIONS", "true"), ("DISABLED_TOOLS", "create_collection,ai_search")]);
-        assert_eq!(r.tools().len(), 7);
-        match r.lookup("create_collection") {
-            Lookup::Withheld(e, _) => {
-                assert_eq!(e.client_message(), "tool create_collection is disabled in this deployment")
-            }
-            _ => panic!("create_collection should be withheld"),
-        }
-        assert!(matches!(r.lookup("nope"), Lookup::Unknown));
-    }
-
-    #[test]
-    fn every_tool_declares_schemas_and_hints() {
-        for entry in all_tools() {
-            let t = &entry.tool;
-            assert!(t.output_schema.is_some(), "{} has no outputSchema", entry.name);
-            let hints = t.annotations.as_ref().expect("annotations");
-            assert_eq!(hints.read_only_hint, Some(entry.kind == ToolKind::Read), "{}", entry.name);
-            if entry.kind == ToolKind::Mutation {
-                assert_eq!(hints.destructive_hint, Some(false), "{}", entry.name);
-                let idempotent = entry.name == "add_to_collection";
-                assert_eq!(hints.idempotent_hint, Some(idempotent), "{}", entry.name);
-            }
-            assert_eq!(t.input_schema.get("additionalProperties"), Some(&serde_json::json!(false)), "{}", entry.name);
-            // What real clients stumble on (see tools::schema): nullable argument types and
-            // integer widths that are not JSON Schema formats.
-            let input = serde_json::Value::Object((*t.input_schema).clone()).to_string();
-            assert!(!input.contains("\"null\""), "{}: {input}", entry.name);
-            let output = serde_json::to_string(&t.output_schema).unwrap_or_default();
-            for schema in [&input, &output] {
-                assert!(
-                    !schema.contains("\"format\":\"int") && !schema.contains("\"format\":\"uint"),
-                    "{}",
-                    entry.name
-                );
-            }
-        }
-    }
-}
+#[path = "registry_tests.rs"]
+mod tests;

@@ -12,7 +12,7 @@ use crate::backend::operations::INDUSTRIES;
 use crate::error::ToolError;
 use crate::inbound::caller::Caller;
 use crate::mcp::dispatch;
-use crate::mcp::handler::AppState;
+use crate::mcp::state::AppState;
 use crate::tools::get_company::GetCompany;
 use crate::tools::{ToolContext, ToolDef};
 
@@ -85,25 +85,6 @@ pub async fn read(
     Err(not_found(format!("no resource at {}", short(uri)), uri))
 }
 
-/// The taxonomy, kept per instance for [`INDUSTRIES_TTL`]: it changes rarely, and a resource
-/// read has no per-caller limit of its own, so a caller reading it in a loop must not turn each
-/// read into a platform call. A hit reads under a short lock and never waits for a fetch; misses
-/// fetch one at a time, and those that waited use what the first fetched.
-#[derive(Default)]
-pub struct IndustriesCache {
-    current: std::sync::RwLock<Option<(Instant, Vec<String>)>>,
-    fetching: tokio::sync::Mutex<()>,
-}
-
-impl IndustriesCache {
-    fn fresh(&self) -> Option<Vec<String>> {
-        let current = self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        current.as_ref().filter(|(at, _)| at.elapsed() < INDUSTRIES_TTL).map(|(_, list)| list.clone())
-    }
-}
-
-const INDUSTRIES_TTL: Duration = Duration::from_secs(300);
-
 async fn industries(state: &AppState, caller: Caller, deadline: Duration) -> Result<Vec<String>, McpError> {
     let cache = &state.industries;
     if let Some(list) = cache.fresh() {
@@ -114,7 +95,7 @@ async fn industries(state: &AppState, caller: Caller, deadline: Duration) -> Res
         if let Some(list) = cache.fresh() {
             return Ok(list);
         }
-        let ctx = ToolContext::new(state.backend.clone(), caller, false);
+        let ctx = ToolContext::new(state.backend.clone(), dispatch::acting_for(&caller), false);
         let data = ctx.call::<_, IndustriesData>(&INDUSTRIES, &serde_json::json!({})).await?;
         *cache.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some((Instant::now(), data.industries.clone()));

@@ -1,10 +1,9 @@
 //! State that must hold across Lambda instances: per-caller rate limits and mutation
 //! idempotency. A deployed stage keeps it in one DynamoDB table ([`dynamo`]); a laptop or a
 //! single container may keep it in memory ([`memory`]), which holds per instance only. What the
-//! limits are, and the windows they count in, is [`limits`].
+//! limits are, and the windows they count in, is configuration (`config::rate_limits`).
 
 pub mod dynamo;
-pub mod limits;
 pub mod memory;
 
 use std::future::Future;
@@ -13,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub use limits::{RateLimits, Window};
+pub use crate::config::{RateLimits, Window};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

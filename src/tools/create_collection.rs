@@ -77,15 +77,14 @@ mod tests {
 
     use super::*;
     use crate::backend::memory::MemoryBackend;
-    use crate::inbound::caller::{Caller, PrincipalSource};
+    use crate::tools::ActingFor;
 
     /// The registry already withholds mutations; the tool refuses on its own too.
     #[tokio::test]
     async fn refuses_when_the_stage_disallows_mutations_even_if_dispatched() {
         let backend = Arc::new(MemoryBackend::recording());
-        let caller =
-            Caller { principal: Some("local:alice".into()), source: PrincipalSource::Local, ..Caller::anonymous() };
-        let ctx = ToolContext::new(backend.clone(), caller, false);
+        let alice = ActingFor { owner: Some("local:alice".into()), rate_key: "local:alice".into() };
+        let ctx = ToolContext::new(backend.clone(), alice, false);
         let params = Params { name: "Targets".into(), description: None, idempotency_key: None };
         let err = CreateCollection::run(&ctx, params).await.unwrap_err();
         assert!(matches!(err, ToolError::MutationsDisabled));

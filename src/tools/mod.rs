@@ -21,33 +21,17 @@ pub(crate) mod request_email_discovery;
 pub(crate) mod search_companies;
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::backend::{self, GraphqlBackend, Operation};
-use crate::error::{ToolError, truncate_for_message};
-use crate::inbound::caller::Caller;
+use crate::error::ToolError;
 use crate::store::{Claim, IdempotencyStore, RateDecision, RateLimiter};
-
-/// Every tool this server knows, in the order they are listed.
-pub const ALL_TOOL_NAMES: [&str; 9] = [
-    search_companies::SearchCompanies::NAME,
-    get_company::GetCompany::NAME,
-    get_companies_batch::GetCompaniesBatch::NAME,
-    ai_search::AiSearch::NAME,
-    list_collections::ListCollections::NAME,
-    get_collection_items::GetCollectionItems::NAME,
-    create_collection::CreateCollection::NAME,
-    add_to_collection::AddToCollection::NAME,
-    request_email_discovery::RequestEmailDiscovery::NAME,
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,10 +40,18 @@ pub enum ToolKind {
     Mutation,
 }
 
+/// Who a call acts for, as much as a tool needs to know: the owner of records (the caller's
+/// qualified principal, `None` for an anonymous caller) and the key its rate limits count under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActingFor {
+    pub owner: Option<String>,
+    pub rate_key: String,
+}
+
 /// What a tool may use while it runs.
 pub struct ToolContext {
     pub backend: Arc<dyn GraphqlBackend>,
-    pub caller: Caller,
+    pub acting_for: ActingFor,
     pub allow_mutations: bool,
     backend_micros: AtomicU64,
     /// Charged once, when the call is about to reach the platform: invalid calls cost nothing.
@@ -75,10 +67,10 @@ pub struct ToolContext {
 }
 
 impl ToolContext {
-    pub fn new(backend: Arc<dyn GraphqlBackend>, caller: Caller, allow_mutations: bool) -> ToolContext {
+    pub fn new(backend: Arc<dyn GraphqlBackend>, acting_for: ActingFor, allow_mutations: bool) -> ToolContext {
         ToolContext {
             backend,
-            caller,
+            acting_for,
             allow_mutations,
             backend_micros: AtomicU64::new(0),
             rate_limit: None,
@@ -132,7 +124,7 @@ impl ToolContext {
         client_key: Option<&str>,
     ) -> Result<D, ToolError> {
         let mut input = serde_json::to_value(input).map_err(|e| ToolError::Internal(format!("mutation input: {e}")))?;
-        let principal = self.caller.principal.as_deref().unwrap_or("anonymous");
+        let principal = self.acting_for.owner.as_deref().unwrap_or("anonymous");
         let tool = self.idempotency.as_ref().map_or(operation.name, |(_, tool, _)| *tool);
         let key = idempotency_key(tool, principal, &input, client_key);
         if let Some(fields) = input.as_object_mut() {
@@ -185,7 +177,7 @@ impl ToolContext {
         }
         // The caller's qualified principal (source and, for tokens, issuer in it), so no caller
         // can spend another's budget and a new IAM session name is still the same role.
-        match limiter.check(&self.caller.rate_key(), tool).await? {
+        match limiter.check(&self.acting_for.rate_key, tool).await? {
             RateDecision::Allowed => Ok(()),
             RateDecision::Limited { window, limit, retry_after } => {
                 Err(ToolError::RateLimited { tool, window, limit, retry_after })
@@ -213,7 +205,7 @@ impl ToolContext {
 
     /// The owner of the caller's collections: the authenticated principal, never an argument.
     pub fn owner(&self) -> Result<&str, ToolError> {
-        self.caller.principal.as_deref().ok_or(ToolError::NoPrincipal)
+        self.acting_for.owner.as_deref().ok_or(ToolError::NoPrincipal)
     }
 
     /// Defence in depth: a mutation re-checks the stage flag even though the registry already
@@ -257,68 +249,4 @@ pub trait ToolDef: 'static {
     type Output: ToolOutput + Send + 'static;
 
     fn run(ctx: &ToolContext, params: Self::Params) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
-}
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// A tool's answer, erased to what the MCP layer needs.
-pub struct Called {
-    pub structured: Value,
-    pub text: String,
-    pub result_count: usize,
-}
-
-type Invoke = for<'a> fn(&'a ToolContext, JsonObject) -> BoxFuture<'a, Result<Called, ToolError>>;
-
-/// One registered tool: its MCP description, built once, and its entry point.
-pub struct ToolEntry {
-    pub name: &'static str,
-    pub kind: ToolKind,
-    /// Acts on records the caller owns (so an anonymous caller can never use it).
-    pub needs_owner: bool,
-    /// The argument names the tool's input schema declares.
-    pub known_args: Vec<String>,
-    pub tool: Tool,
-    invoke: Invoke,
-}
-
-impl ToolEntry {
-    pub fn of<T: ToolDef>() -> ToolEntry {
-        let annotations = match T::KIND {
-            ToolKind::Read => ToolAnnotations::with_title(T::TITLE).read_only(true).open_world(false),
-            ToolKind::Mutation => ToolAnnotations::with_title(T::TITLE)
-                .read_only(false)
-                .destructive(false)
-                .idempotent(T::IDEMPOTENT)
-                .open_world(false),
-        };
-        let tool = Tool::new(T::NAME, T::DESCRIPTION, Arc::new(schema::input::<T::Params>()))
-            .with_title(T::TITLE)
-            .with_raw_output_schema(Arc::new(schema::output::<T::Output>()))
-            .with_annotations(annotations);
-        let known_args = tool
-            .input_schema
-            .get("properties")
-            .and_then(|p| p.as_object())
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default();
-        let needs_owner = T::NEEDS_OWNER || T::KIND == ToolKind::Mutation;
-        ToolEntry { name: T::NAME, kind: T::KIND, needs_owner, known_args, tool, invoke: invoke::<T> }
-    }
-
-    pub fn invoke<'a>(&self, ctx: &'a ToolContext, args: JsonObject) -> BoxFuture<'a, Result<Called, ToolError>> {
-        (self.invoke)(ctx, args)
-    }
-}
-
-fn invoke<T: ToolDef>(ctx: &ToolContext, args: JsonObject) -> BoxFuture<'_, Result<Called, ToolError>> {
-    Box::pin(async move {
-        // The path names the argument at fault ("limit: invalid type ..."), which serde alone does not.
-        let params: T::Params = serde_path_to_error::deserialize(Value::Object(args))
-            .map_err(|e| ToolError::InvalidArguments(truncate_for_message(&e.to_string(), 300)))?;
-        let output = T::run(ctx, params).await?;
-        let structured = serde_json::to_value(&output)
-            .map_err(|e| ToolError::Internal(format!("serialising {} output: {e}", T::NAME)))?;
-        Ok(Called { text: output.summary(), result_count: output.result_count(), structured })
-    })
 }

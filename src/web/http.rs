@@ -24,7 +24,8 @@ use crate::config::InboundAuth;
 use crate::error::Outcome;
 use crate::inbound::caller::{Caller, PrincipalSource};
 use crate::inbound::token::TokenError;
-use crate::mcp::handler::{AppState, McpServer, SUPPORTED_VERSIONS};
+use crate::mcp::handler::{McpServer, SUPPORTED_VERSIONS};
+use crate::mcp::state::AppState;
 use crate::tools::ToolKind;
 
 /// Where a gateway mounted the app (`/prod` for a named API Gateway stage), so that URLs the app

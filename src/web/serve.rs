@@ -34,33 +34,11 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
+
+pub use crate::config::ServeLimits;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, Sleep};
-
-/// How much `serve` lets clients hold (README: Configuration).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServeLimits {
-    /// Requests in the app at once (`SERVE_MAX_CONCURRENT`).
-    pub max_concurrent: usize,
-    /// Time to send a complete request head (`SERVE_HEADER_TIMEOUT_MS`).
-    pub header_timeout: Duration,
-    /// Time to send the whole body once the head is in (`SERVE_BODY_TIMEOUT_MS`).
-    pub body_timeout: Duration,
-}
-
-impl Default for ServeLimits {
-    fn default() -> Self {
-        ServeLimits {
-            max_concurrent: 256,
-            header_timeout: Duration::from_secs(5),
-            body_timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-/// Semaphore permits are capped (tokio's `MAX_PERMITS`); a setting this large is a typo anyway.
-pub const MAX_CONCURRENT_LIMIT: usize = 1_000_000;
 
 const HEALTH_PATH: &str = "/health";
 
@@ -196,41 +174,5 @@ impl http_body::Body for DeadlineBody {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{Config, ConfigError, Mode};
-
-    fn limits(vars: &[(&str, &str)]) -> Result<ServeLimits, ConfigError> {
-        let get = |k: &str| match k {
-            "INBOUND_AUTH" => Some("off".to_owned()),
-            _ => vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()),
-        };
-        Config::from_lookup(Mode::Serve, get).map(|c| c.serve_limits)
-    }
-
-    #[test]
-    fn limits_default_and_are_validated() {
-        assert_eq!(limits(&[]).unwrap(), ServeLimits::default());
-        let set = [("SERVE_MAX_CONCURRENT", "3"), ("SERVE_HEADER_TIMEOUT_MS", "250"), ("SERVE_BODY_TIMEOUT_MS", "750")];
-        let expected = ServeLimits {
-            max_concurrent: 3,
-            header_timeout: Duration::from_millis(250),
-            body_timeout: Duration::from_millis(750),
-        };
-        assert_eq!(limits(&set).unwrap(), expected);
-        for (name, bad) in [
-            ("SERVE_MAX_CONCURRENT", "0"),
-            ("SERVE_MAX_CONCURRENT", "1000001"),
-            ("SERVE_MAX_CONCURRENT", "many"),
-            ("SERVE_HEADER_TIMEOUT_MS", "0"),
-            ("SERVE_BODY_TIMEOUT_MS", "-5"),
-        ] {
-            let err = limits(&[(name, bad)]).unwrap_err();
-            assert!(matches!(&err, ConfigError::Invalid { name: n, .. } if *n == name), "{name}={bad}: {err}");
-        }
     }
 }

@@ -68,7 +68,7 @@ fn test_config(mode: Mode, vars: &[(&str, &str)]) -> Config {
     if mode == Mode::Serve && !vars.iter().any(|(k, _)| k == "INBOUND_AUTH" || k == "OIDC_ISSUER") {
         vars.push(("INBOUND_AUTH".into(), "off".into()));
     }
-    Config::from_lookup(mode, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+    b2b_mcp::configure(mode, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
         .expect("test config is valid")
 }
 

@@ -11,8 +11,8 @@ use std::process::Command;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use b2b_mcp::Mode;
 use b2b_mcp::store::Window;
-use b2b_mcp::{Config, Mode};
 use serde_json::{Value, json};
 
 use self::cfn::{ACCOUNT, REGION, Stack, scalar};
@@ -135,7 +135,7 @@ fn each_stage_renders_an_environment_the_server_accepts() {
                 "{stage}: deadline {deadline_ms} ms is not below the {timeout_ms} ms timeout"
             );
 
-            let config = Config::from_lookup(Mode::Lambda, |k| env.get(k).cloned())
+            let config = b2b_mcp::configure(Mode::Lambda, |k| env.get(k).cloned())
                 .unwrap_or_else(|e| panic!("{stage}: the server refuses the rendered environment: {e}"));
             assert_eq!((config.stage.as_str(), config.allow_mutations), (stage, stage != "prod"));
             assert_eq!(config.request_deadline, Duration::from_millis(deadline_ms));
@@ -351,7 +351,7 @@ fn every_stage_limits_the_paid_tool_per_day_and_the_collection_mutations() {
     for stage in STAGES {
         let env = environment(&deployed(stage, &[]));
         let text = &env["RATE_LIMITS"];
-        let config = Config::from_lookup(Mode::Lambda, |k| env.get(k).cloned())
+        let config = b2b_mcp::configure(Mode::Lambda, |k| env.get(k).cloned())
             .unwrap_or_else(|e| panic!("{stage}: the server refuses RATE_LIMITS={text:?}: {e}"));
         let entries: Vec<(&str, Window, u32)> = text
             .split(',')
@@ -415,7 +415,7 @@ fn iam_writers_are_role_or_user_arns_of_one_account() {
     // fails every cold start).
     for writers in good {
         let vars = [("SAMPLE_DATA", "true"), ("IAM_WRITERS", writers)];
-        let config = b2b_mcp::Config::from_lookup(b2b_mcp::Mode::Lambda, |k| {
+        let config = b2b_mcp::configure(b2b_mcp::Mode::Lambda, |k| {
             vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
         });
         assert!(config.is_ok(), "{writers}: {:?}", config.err());

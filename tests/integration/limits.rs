@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use b2b_mcp::Mode;
 use b2b_mcp::backend::GraphqlBackend;
 use b2b_mcp::backend::appsync::connect;
 use b2b_mcp::backend::memory::MemoryBackend;
@@ -12,7 +13,6 @@ use b2b_mcp::config::AppsyncAuth;
 use b2b_mcp::error::Outcome;
 use b2b_mcp::store::dynamo::DynamoState;
 use b2b_mcp::store::{BoxFuture, Claim, IdempotencyStore, RateLimits, StateError, Window};
-use b2b_mcp::{Config, Mode};
 use futures::future::join_all;
 use serde_json::{Value, json};
 
@@ -36,7 +36,7 @@ fn instance(url: &str, backend: Arc<dyn GraphqlBackend>, vars: &[(&str, &str)]) 
 fn configured_instance(url: &str, backend: Arc<dyn GraphqlBackend>, vars: &[(&str, &str)]) -> Client {
     let mut vars = vars.to_vec();
     vars.push(("INBOUND_AUTH", "off"));
-    let config = Config::from_lookup(Mode::Serve, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+    let config = b2b_mcp::configure(Mode::Serve, |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
         .expect("valid settings");
     let store = dynamo(url, config.rate_limits);
     client_with_stores(backend, Mode::Serve, &vars, store.clone(), store)

@@ -176,25 +176,30 @@ impl RateLimits {
         Window::CHECK_ORDER.into_iter().filter_map(move |w| self.limit(tool, w).map(|n| (w, n)))
     }
 
-    /// Apply a `RATE_LIMITS` value on top of these limits; `known_tools` are the names an entry
-    /// may use besides `*`.
-    pub fn apply(&mut self, text: &str, known_tools: &[&str]) -> Result<(), LimitError> {
+    /// Apply a `RATE_LIMITS` value on top of these limits. Answers the entries that named a tool
+    /// (not `*`), each with its tool: whether the tool exists is the registry's to say
+    /// ([`super::Config::check_tool_names`]).
+    pub fn apply(&mut self, text: &str) -> Result<Vec<(String, String)>, LimitError> {
+        let mut named = Vec::new();
         for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let (tool, window, calls) =
-                parse_entry(entry, known_tools).map_err(|problem| LimitError { entry: entry.to_owned(), problem })?;
+                parse_entry(entry).map_err(|problem| LimitError { entry: entry.to_owned(), problem })?;
             self.set(tool, window, calls);
+            if tool != ANY_TOOL {
+                named.push((entry.to_owned(), tool.to_owned()));
+            }
         }
-        Ok(())
+        Ok(named)
     }
 }
 
-fn parse_entry<'a>(entry: &'a str, known_tools: &[&str]) -> Result<(&'a str, Window, u32), String> {
+fn parse_entry(entry: &str) -> Result<(&str, Window, u32), String> {
     let Some((tool, amount)) = entry.split_once('=') else {
         return Err("expected tool=N/min or tool=N/day, e.g. ai_search=5/min or *=5000/day".to_owned());
     };
     let tool = tool.trim();
-    if tool != ANY_TOOL && !known_tools.contains(&tool) {
-        return Err(format!("unknown tool {tool:?}; one of {}, or * for every other tool", known_tools.join(", ")));
+    if tool.is_empty() || tool.contains(char::is_whitespace) {
+        return Err(format!("a tool name (or * for every tool without its own entry) before =, not {tool:?}"));
     }
     let (calls, unit) = amount.split_once('/').unwrap_or((amount, "min"));
     let window = match unit.trim() {
@@ -233,7 +238,7 @@ mod tests {
 
     fn parsed(text: &str) -> Result<RateLimits, LimitError> {
         let mut limits = RateLimits::none();
-        limits.apply(text, &TOOLS).map(|()| limits)
+        limits.apply(text).map(|_| limits)
     }
 
     #[test]
@@ -259,7 +264,7 @@ mod tests {
     #[test]
     fn entries_replace_only_their_own_tool_and_window_of_the_defaults() {
         let mut l = RateLimits::defaults();
-        l.apply("request_email_discovery=2/min,*=10/min", &TOOLS).unwrap();
+        l.apply("request_email_discovery=2/min,*=10/min").unwrap();
         assert_eq!(l.limit("request_email_discovery", Window::Minute), Some(2));
         assert_eq!(l.limit("request_email_discovery", Window::Day), Some(50), "the paid tool keeps its daily quota");
         assert_eq!(l.limit("search_companies", Window::Minute), Some(10));
@@ -270,14 +275,14 @@ mod tests {
     #[test]
     fn bad_entries_are_named_with_what_is_wrong() {
         for (text, entry, problem) in [
-            ("ai_search=5,nope=3/min", "nope=3/min", "unknown tool \"nope\""),
             ("ai_search=0", "ai_search=0", "whole number from 1"),
             ("ai_search=-1/day", "ai_search=-1/day", "whole number from 1"),
             ("ai_search=5000000000/day", "ai_search=5000000000/day", "whole number from 1"),
             ("ai_search=five", "ai_search=five", "whole number from 1"),
             ("ai_search=5/hour", "ai_search=5/hour", "unknown window \"hour\""),
             ("ai_search", "ai_search", "expected tool=N/min"),
-            ("=5", "=5", "unknown tool \"\""),
+            ("=5", "=5", "a tool name"),
+            ("ai search=5", "ai search=5", "a tool name"),
         ] {
             let err = parsed(text).unwrap_err();
             assert_eq!(err.entry, entry, "{text}");
@@ -295,10 +300,9 @@ mod tests {
         assert_eq!(d.limit("request_email_discovery", Window::Day), Some(50));
         let text = d.to_string();
         assert!(text.starts_with("*=120/min,*=5000/day,"), "{text}");
-        let mut all = TOOLS.to_vec();
-        all.push("add_to_collection");
         let mut round = RateLimits::none();
-        round.apply(&text, &all).unwrap();
+        let named = round.apply(&text).unwrap();
+        assert!(named.iter().any(|(entry, tool)| entry == "ai_search=5/min" && tool == "ai_search"), "{named:?}");
         assert_eq!(round, d, "Display writes what apply reads");
     }
 

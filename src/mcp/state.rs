@@ -1,0 +1,79 @@
+//! The state every request shares, built once per process (per Lambda cold start, at `serve`
+//! start, in a test): the configuration, the offered tools, the backend, the stores, the audit
+//! sink and the small per-instance caches. It sits below everything that uses it (the handler,
+//! dispatch, resources and the web layer) and knows none of them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::audit::AuditSink;
+use crate::backend::GraphqlBackend;
+use crate::config::{self, Config};
+use crate::inbound::token::TokenVerifier;
+use crate::mcp::registry::Registry;
+use crate::store::memory::{LocalRateLimiter, MemoryIdempotency};
+use crate::store::{IdempotencyStore, RateLimiter};
+
+/// Everything a request needs, built once per process (per Lambda cold start).
+pub struct AppState {
+    pub config: Config,
+    pub registry: Registry,
+    pub backend: Arc<dyn GraphqlBackend>,
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Mutation idempotency records (shared across instances in DynamoDB).
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub audit: Arc<dyn AuditSink>,
+    /// The industry taxonomy as last read (`resources.rs`).
+    pub industries: IndustriesCache,
+    /// `serve` with INBOUND_AUTH=jwt: checks callers' bearer tokens.
+    pub tokens: Option<Arc<TokenVerifier>>,
+}
+
+/// The taxonomy, kept per instance for [`INDUSTRIES_TTL`]: it changes rarely, and a resource
+/// read has no per-caller limit of its own, so a caller reading it in a loop must not turn each
+/// read into a platform call. A hit reads under a short lock and never waits for a fetch; misses
+/// fetch one at a time, and those that waited use what the first fetched.
+#[derive(Default)]
+pub struct IndustriesCache {
+    pub(crate) current: std::sync::RwLock<Option<(Instant, Vec<String>)>>,
+    pub(crate) fetching: tokio::sync::Mutex<()>,
+}
+
+impl IndustriesCache {
+    pub(crate) fn fresh(&self) -> Option<Vec<String>> {
+        let current = self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        current.as_ref().filter(|(at, _)| at.elapsed() < INDUSTRIES_TTL).map(|(_, list)| list.clone())
+    }
+}
+
+const INDUSTRIES_TTL: Duration = Duration::from_secs(300);
+
+/// Build the process-wide state once (Lambda init, `serve` start, a test), with in-memory rate
+/// limits and idempotency records (one instance's view).
+pub fn build_state(config: Config, backend: Arc<dyn GraphqlBackend>, audit: Arc<dyn AuditSink>) -> Arc<AppState> {
+    let limiter = Arc::new(LocalRateLimiter::new(config.rate_limits.clone()));
+    let idempotency = Arc::new(MemoryIdempotency::new(config.idempotency_retention));
+    build_state_with(config, backend, audit, limiter, idempotency)
+}
+
+/// The same with given stores (DynamoDB on a deployed stage; wrappers in tests).
+pub fn build_state_with(
+    config: Config,
+    backend: Arc<dyn GraphqlBackend>,
+    audit: Arc<dyn AuditSink>,
+    limiter: Arc<dyn RateLimiter>,
+    idempotency: Arc<dyn IdempotencyStore>,
+) -> Arc<AppState> {
+    let registry = Registry::from_config(&config);
+    let tokens = match (&config.inbound_auth, &config.oidc) {
+        (config::InboundAuth::Jwt, Some(oidc)) => Some(Arc::new(TokenVerifier::new(oidc.clone()))),
+        _ => None,
+    };
+    let industries = Default::default();
+    Arc::new(AppState { config, registry, backend, limiter, idempotency, audit, industries, tokens })
+}
+
+/// Names of the tools this deployment lists, in order.
+pub fn listed_tools(state: &AppState) -> Vec<&'static str> {
+    state.registry.tools().iter().map(|t| t.name).collect()
+}
