@@ -2,9 +2,15 @@
 //! requests (or until cleared) through `POST /_admin/faults` on loopback.
 //!
 //! Header form: `latency=250,status=503,malformed,resolver_error=searchCompanies`.
+//!
+//! Latency, statuses and malformed bodies are applied by the HTTP endpoint (`server`); a resolver
+//! error by `InjectResolverError`, the GraphQL extension every schema is built with, which fails
+//! the top-level field named in the request's `FailField`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
+use async_graphql::{ServerError, ServerResult, Value as GqlValue};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -88,6 +94,43 @@ impl Faults {
             }
             None => Some(fault),
         }
+    }
+}
+
+/// The field whose resolver fails for this request.
+pub(crate) struct FailField(pub(crate) String);
+
+/// The GraphQL extension that fails a [`FailField`]'s resolver the way AppSync reports a failed
+/// Lambda resolver (HTTP 200, `errors` with `errorType: Lambda:Unhandled`); a no-op otherwise.
+pub(crate) struct InjectResolverError;
+
+impl ExtensionFactory for InjectResolverError {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(InjectResolverError)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for InjectResolverError {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<GqlValue>> {
+        let top_level = info.path_node.parent.is_none();
+        if top_level
+            && let Some(FailField(field)) = ctx.data_opt::<FailField>()
+            && info.field.name.node.as_str() == field
+        {
+            let mut error = ServerError::new("Injected resolver failure", Some(info.field.name.pos));
+            error.path = vec![async_graphql::PathSegment::Field(field.clone())];
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("errorType", "Lambda:Unhandled");
+            error.extensions = Some(extensions);
+            return Err(error);
+        }
+        next.run(ctx, info).await
     }
 }
 

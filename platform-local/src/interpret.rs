@@ -1,9 +1,24 @@
 //! What `aiSearch` understands of a sentence, deterministically: an industry from the taxonomy,
 //! a country, an employee range, and whatever words are left as keywords. ("SaaS companies in
 //! Germany with 50-200 employees" -> industry SaaS, country DE, employees 50..200.)
+//!
+//! Plain data in, plain data out: the GraphQL layer turns an [`Interpretation`] into the schema's
+//! `AiSearchFilters` (this module knows nothing of the schema).
 
 use crate::generate::INDUSTRIES;
-use crate::graphql::AiSearchFilters;
+
+/// What a sentence was understood to ask for; `None` where it said nothing.
+#[derive(Default, Clone, Debug, PartialEq)]
+pub struct Interpretation {
+    /// The words left over, as search keywords.
+    pub query: Option<String>,
+    /// Alpha-2 country code.
+    pub country: Option<String>,
+    /// One of the taxonomy's industry names.
+    pub industry: Option<String>,
+    pub employees_min: Option<i32>,
+    pub employees_max: Option<i32>,
+}
 
 /// English names (and a few common forms) of the countries the generator uses.
 const COUNTRY_NAMES: &[(&str, &str)] = &[
@@ -167,7 +182,8 @@ fn mark(used: &mut [bool], i: usize) {
     }
 }
 
-pub fn interpret(sentence: &str) -> AiSearchFilters {
+/// Read `sentence`; the same sentence always gives the same answer.
+pub fn interpret(sentence: &str) -> Interpretation {
     let lower = sentence.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '+' || c == ','))
@@ -175,7 +191,7 @@ pub fn interpret(sentence: &str) -> AiSearchFilters {
         .filter(|w| !w.is_empty())
         .collect();
     let mut used = vec![false; words.len()];
-    let mut out = AiSearchFilters::default();
+    let mut out = Interpretation::default();
 
     // Industry: a taxonomy name (whole words, possibly several) or an industry word.
     let industry_hit = INDUSTRIES
@@ -255,7 +271,7 @@ pub fn interpret(sentence: &str) -> AiSearchFilters {
 mod tests {
     use super::*;
 
-    fn f(s: &str) -> AiSearchFilters {
+    fn f(s: &str) -> Interpretation {
         interpret(s)
     }
 
@@ -264,7 +280,7 @@ mod tests {
         let r = f("SaaS companies in Germany with 50-200 employees");
         assert_eq!(
             r,
-            AiSearchFilters {
+            Interpretation {
                 query: None,
                 country: Some("DE".into()),
                 industry: Some("SaaS".into()),
