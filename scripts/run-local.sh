@@ -22,7 +22,7 @@ esac
 
 $CARGO build --locked -p b2b-mcp -p platform-local --bins
 # Wherever cargo put them (CARGO_TARGET_DIR, build.target-dir in a cargo config, ...).
-TARGET_DIR=$($CARGO metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+TARGET_DIR=$(CARGO="$CARGO" scripts/target-dir.sh)
 PROFILE_DIR="$TARGET_DIR/debug"
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
