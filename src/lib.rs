@@ -44,4 +44,4 @@ pub use config::{Config, Mode};
 pub use mcp::handler::McpServer;
 pub use mcp::registry::configure;
 pub use mcp::state::{AppState, build_state, build_state_with, listed_tools};
-pub use web::http::app;
+pub use web::app;

@@ -6,7 +6,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt, service_fn};
 use tower::ServiceExt;
 
-use crate::web::http::PathPrefix;
+use crate::web::oauth::PathPrefix;
 
 /// REST APIs and named HTTP API stages put the stage in front of the path (`/prod/mcp`); the app
 /// routes the path the client meant.
