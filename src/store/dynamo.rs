@@ -45,15 +45,15 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use serde_json::Value;
 
-use super::{BoxFuture, Claim, IdempotencyStore, RateDecision, RateLimiter, RateLimits, StateError, Window};
+use async_trait::async_trait;
+
+use super::{Claim, MAX_RESULT_BYTES, IdempotencyStore, RateDecision, RateLimiter, RateLimits, StateError, Window};
 
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_ATTEMPTS: u32 = 2;
 /// A rate item outlives its window's end by this much, so TTL never removes a live counter.
 const RATE_ITEM_GRACE_SECS: u64 = 300;
-/// DynamoDB items hold at most 400 KB; this leaves room for the key and the other attributes.
-pub(crate) const MAX_RESULT_BYTES: usize = 350 * 1024;
 
 const PK: &str = "pk";
 const STATE: &str = "state";
@@ -208,29 +208,29 @@ impl DynamoState {
     }
 }
 
+#[async_trait]
 impl RateLimiter for DynamoState {
-    fn check<'a>(&'a self, principal: &'a str, tool: &'a str) -> BoxFuture<'a, Result<RateDecision, StateError>> {
-        Box::pin(async move {
-            for (window, limit) in self.limits.windows(tool) {
-                let decision = self.count_call(principal, tool, window, limit).await?;
-                if decision != RateDecision::Allowed {
-                    return Ok(decision);
-                }
+    async fn check(&self, principal: &str, tool: &str) -> Result<RateDecision, StateError> {
+        for (window, limit) in self.limits.windows(tool) {
+            let decision = self.count_call(principal, tool, window, limit).await?;
+            if decision != RateDecision::Allowed {
+                return Ok(decision);
             }
-            Ok(RateDecision::Allowed)
-        })
+        }
+        Ok(RateDecision::Allowed)
     }
 }
 
+#[async_trait]
 impl IdempotencyStore for DynamoState {
-    fn begin<'a>(&'a self, key: &'a str, lease: Duration) -> BoxFuture<'a, Result<Claim, StateError>> {
-        Box::pin(self.claim(key, lease))
+    async fn begin(&self, key: &str, lease: Duration) -> Result<Claim, StateError> {
+        self.claim(key, lease).await
     }
-    fn complete<'a>(&'a self, key: &'a str, result: &'a Value) -> BoxFuture<'a, Result<(), StateError>> {
-        Box::pin(self.record(key, result))
+    async fn complete(&self, key: &str, result: &Value) -> Result<(), StateError> {
+        self.record(key, result).await
     }
-    fn abandon<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
-        Box::pin(self.release(key))
+    async fn abandon(&self, key: &str) -> Result<(), StateError> {
+        self.release(key).await
     }
 }
 

@@ -7,12 +7,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use super::{BoxFuture, Claim, IdempotencyStore, RateDecision, RateLimiter, RateLimits, StateError, Window};
+use async_trait::async_trait;
+
+use super::{Claim, MAX_RESULT_BYTES, IdempotencyStore, RateDecision, RateLimiter, RateLimits, StateError, Window};
 
 /// Number of tracked counters (or idempotency records) above which dead ones are dropped.
 const SWEEP_AT: usize = 10_000;
 
-/// Fixed windows aligned to the epoch, counted as DynamoDB counts them ([`super::dynamo`]), so a
+/// Fixed windows aligned to the epoch, counted as DynamoDB counts them (`dynamo.rs`), so a
 /// laptop and a stage refuse the same calls and name the same reset time. One counter per caller,
 /// tool and window: memory follows the callers active in the current windows, whatever the limits.
 pub struct LocalRateLimiter {
@@ -69,11 +71,11 @@ impl LocalRateLimiter {
     }
 }
 
+#[async_trait]
 impl RateLimiter for LocalRateLimiter {
-    fn check<'a>(&'a self, principal: &'a str, tool: &'a str) -> BoxFuture<'a, Result<RateDecision, StateError>> {
+    async fn check(&self, principal: &str, tool: &str) -> Result<RateDecision, StateError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        let decision = self.check_at(principal, tool, now);
-        Box::pin(async move { Ok(decision) })
+        Ok(self.check_at(principal, tool, now))
     }
 }
 
@@ -117,8 +119,9 @@ impl MemoryIdempotency {
     }
 }
 
+#[async_trait]
 impl IdempotencyStore for MemoryIdempotency {
-    fn begin<'a>(&'a self, key: &'a str, lease: Duration) -> BoxFuture<'a, Result<Claim, StateError>> {
+    async fn begin(&self, key: &str, lease: Duration) -> Result<Claim, StateError> {
         let now = Instant::now();
         let mut records = self.lock();
         if records.map.len() >= records.sweep_at {
@@ -136,27 +139,27 @@ impl IdempotencyStore for MemoryIdempotency {
                 Ok(Claim::Fresh)
             }
         };
-        Box::pin(async move { claim })
+        claim
     }
 
-    fn complete<'a>(&'a self, key: &'a str, result: &'a Value) -> BoxFuture<'a, Result<(), StateError>> {
+    async fn complete(&self, key: &str, result: &Value) -> Result<(), StateError> {
         let size = result.to_string().len();
-        let outcome = if size > super::dynamo::MAX_RESULT_BYTES {
+        let outcome = if size > MAX_RESULT_BYTES {
             Err(StateError(format!("a result of {size} bytes is too large to record")))
         } else {
             let record = Record::Done { result: result.clone(), expires: Instant::now() + self.retention };
             self.lock().map.insert(key.to_owned(), record);
             Ok(())
         };
-        Box::pin(async move { outcome })
+        outcome
     }
 
-    fn abandon<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
+    async fn abandon(&self, key: &str) -> Result<(), StateError> {
         let mut records = self.lock();
         if matches!(records.map.get(key), Some(Record::Pending { .. })) {
             records.map.remove(key);
         }
-        Box::pin(async { Ok(()) })
+        Ok(())
     }
 }
 

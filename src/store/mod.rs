@@ -6,15 +6,16 @@
 pub mod dynamo;
 pub mod memory;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use serde_json::Value;
 
 pub use crate::config::{RateLimits, Window};
 
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// DynamoDB items hold at most 400 KB; a recorded result leaves room for the key and the other
+/// attributes. Both stores refuse a larger one alike.
+pub(crate) const MAX_RESULT_BYTES: usize = 350 * 1024;
 
 /// The store could not be reached or answered unexpectedly. The call is refused (not let
 /// through unchecked) with a retry-safe message; the detail is for the logs.
@@ -35,11 +36,13 @@ pub enum RateDecision {
     },
 }
 
+/// Dyn-compatible async traits here and in `backend` use `#[async_trait]`, one style throughout.
+#[async_trait]
 pub trait RateLimiter: Send + Sync {
     /// Count one call of `tool` by `principal` against the tool's limit in each window
     /// ([`RateLimits`]), the minute first: a call the minute refuses is not counted against the
     /// day. A tool without any limit is always allowed and costs nothing.
-    fn check<'a>(&'a self, principal: &'a str, tool: &'a str) -> BoxFuture<'a, Result<RateDecision, StateError>>;
+    async fn check(&self, principal: &str, tool: &str) -> Result<RateDecision, StateError>;
 }
 
 /// What [`IdempotencyStore::begin`] found for a key.
@@ -54,11 +57,12 @@ pub enum Claim {
     InFlight,
 }
 
+#[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     /// Claim `key` for a call about to run, with a lease of `lease`.
-    fn begin<'a>(&'a self, key: &'a str, lease: Duration) -> BoxFuture<'a, Result<Claim, StateError>>;
+    async fn begin(&self, key: &str, lease: Duration) -> Result<Claim, StateError>;
     /// Record the result of the call that claimed `key`; kept for the retention window.
-    fn complete<'a>(&'a self, key: &'a str, result: &'a Value) -> BoxFuture<'a, Result<(), StateError>>;
+    async fn complete(&self, key: &str, result: &Value) -> Result<(), StateError>;
     /// The call that claimed `key` failed: forget the claim, so that a retry runs.
-    fn abandon<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StateError>>;
+    async fn abandon(&self, key: &str) -> Result<(), StateError>;
 }

@@ -12,7 +12,7 @@ use b2b_mcp::backend::memory::MemoryBackend;
 use b2b_mcp::config::AppsyncAuth;
 use b2b_mcp::error::Outcome;
 use b2b_mcp::store::dynamo::DynamoState;
-use b2b_mcp::store::{BoxFuture, Claim, IdempotencyStore, RateLimits, StateError, Window};
+use b2b_mcp::store::{Claim, IdempotencyStore, RateLimits, StateError, Window};
 use futures::future::join_all;
 use serde_json::{Value, json};
 
@@ -211,19 +211,20 @@ struct CrashOnFirstRecord {
     crashed: std::sync::atomic::AtomicBool,
 }
 
+#[async_trait::async_trait]
 impl IdempotencyStore for CrashOnFirstRecord {
-    fn begin<'a>(&'a self, key: &'a str, lease: Duration) -> BoxFuture<'a, Result<Claim, StateError>> {
-        self.inner.begin(key, lease)
+    async fn begin(&self, key: &str, lease: Duration) -> Result<Claim, StateError> {
+        self.inner.begin(key, lease).await
     }
-    fn complete<'a>(&'a self, key: &'a str, result: &'a Value) -> BoxFuture<'a, Result<(), StateError>> {
+    async fn complete(&self, key: &str, result: &Value) -> Result<(), StateError> {
         #[allow(clippy::manual_assert)]
         if !self.crashed.swap(true, std::sync::atomic::Ordering::SeqCst) {
             panic!("injected crash between the platform's answer and the idempotency record");
         }
-        self.inner.complete(key, result)
+        self.inner.complete(key, result).await
     }
-    fn abandon<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
-        self.inner.abandon(key)
+    async fn abandon(&self, key: &str) -> Result<(), StateError> {
+        self.inner.abandon(key).await
     }
 }
 
