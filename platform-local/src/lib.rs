@@ -22,6 +22,7 @@ pub mod faults;
 pub mod generate;
 pub mod graphql;
 pub mod interpret;
+pub mod testing;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
