@@ -100,7 +100,9 @@ inspector: $(NODE_TOOLS)/.installed
 	PATH="$(abspath $(NODE_TOOLS))/node_modules/.bin:$$PATH" npx --yes $(INSPECTOR)
 
 test: lint tools
-	$(CARGO) test --locked --workspace --lib --tests
+	$(CARGO) test --locked --workspace
+	$(CARGO) clippy --locked --test e2e -- -D warnings
+	$(CARGO) test --locked --test e2e
 
 run:
 	./scripts/run-local.sh

@@ -9,14 +9,15 @@ use b2b_mcp::caller::PrincipalSource;
 use http::StatusCode;
 use platform_local::auth::{KID, KID_WITHOUT_ALG, mint_token, now_seconds};
 use platform_local::defaults;
+use platform_local::testing::{TempPlatform, free_port};
 use serde_json::{Value, json};
 
+use crate::common::platform::platform;
 use crate::common::{Harness, Reply, V2026, harness, is_error, meta, text_of};
-use crate::platform::TestPlatform;
 
 /// The platform, whose sign-in issues and publishes keys for MCP clients' tokens.
-async fn identity_provider() -> TestPlatform {
-    crate::platform::platform(&[platform_local::auth::Mode::Iam]).await
+async fn identity_provider() -> TempPlatform {
+    platform(&[platform_local::auth::Mode::Iam]).await
 }
 
 fn issuer(idp: &platform_local::Running) -> String {
@@ -222,7 +223,7 @@ async fn bad_tokens_are_refused_with_invalid_token() {
 
 #[tokio::test]
 async fn an_unreachable_identity_provider_is_a_retryable_503() {
-    let port = crate::stub::free_port();
+    let port = free_port().unwrap();
     let issuer = format!("http://127.0.0.1:{port}");
     let h = harness(Mode::Serve, &[("OIDC_ISSUER", issuer.as_str()), ("OIDC_AUDIENCE", "b2b-mcp")]);
     let t = mint_token(&json!({"iss": issuer, "aud": "b2b-mcp", "sub": "u", "exp": now_seconds() + 60}), Some(KID))

@@ -147,7 +147,7 @@ async fn v1_tools_list_and_call_need_no_initialize() {
 }
 
 /// An ALB target has no authorizer: its callers are anonymous, served only where the stage
-/// allows anonymous reads (tests/integration/authz.rs has the refusal).
+/// allows anonymous reads (tests/app/authz/ has the refusal).
 #[tokio::test]
 async fn alb_event_is_served_where_anonymous_reads_are_allowed() {
     let r = lambda(&[("ALLOW_ANONYMOUS_READS", "true")]).lambda("alb-tools-list").await;

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use platform_local::testing::free_port;
 use serde_json::{Value, json};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -96,8 +97,8 @@ fn lines(child: &mut Child) -> mpsc::Receiver<String> {
 /// the group, the server's URL, the platform's port and the lines up to the server's
 /// `configuration` start line, which is also returned.
 fn run_local(env: &[(&str, &str)]) -> (Group, String, u16, Value, Vec<String>) {
-    let port = crate::stub::free_port();
-    let platform_port = crate::stub::free_port();
+    let port = free_port().expect("a free port");
+    let platform_port = free_port().expect("a free port");
     let mut child = command("bash")
         .arg(Path::new(ROOT).join("scripts/run-local.sh"))
         .envs(env.iter().copied())

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use platform_local::auth::{KID, mint_token, now_seconds};
 use platform_local::defaults;
+use platform_local::testing::wait_for_port_closed;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -345,7 +346,7 @@ async fn over_the_concurrency_limit_requests_are_shed_with_503_at_once() {
 /// answered at once and holds nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_token_checks_on_the_limits_apply_before_authentication() {
-    let idp = crate::platform::platform(&[platform_local::auth::Mode::Iam]).await;
+    let idp = crate::common::platform::platform(&[platform_local::auth::Mode::Iam]).await;
     let issuer = format!("http://{}", idp.addr);
     let env = [
         ("INBOUND_AUTH", "jwt"),
@@ -385,11 +386,8 @@ async fn ctrl_c_stops_accepting_and_lets_requests_in_flight_finish() {
     let signalled = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
     assert!(signalled.success());
 
-    let started = Instant::now();
-    while TcpStream::connect(&addr).await.is_ok() {
-        assert!(started.elapsed() < Duration::from_secs(10), "still accepting connections 10 s after SIGINT");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let port = addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port");
+    wait_for_port_closed(port, Duration::from_secs(10)).await.expect("no new connections after SIGINT");
     assert_tools_listed(&holder.finish().await, "the request in flight");
     let status = tokio::time::timeout(Duration::from_secs(10), serve.child.wait()).await;
     let status = status.expect("exits within 10 s once the last request is done").expect("wait");

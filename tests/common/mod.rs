@@ -1,4 +1,24 @@
-//! Shared helpers: build the app over the recording in-memory backend and talk to it.
+//! Helpers shared by both test binaries (`tests/app`, `tests/e2e`): build the app over the
+//! recording in-memory backend (or any backend) and talk to it, in process or over HTTP.
+//!
+//! # Layout
+//! - this file: the app and its client ([`Harness`], [`Client`]);
+//! - [`stub`]: a scripted AppSync-shaped endpoint and a silent peer, in this process;
+//! - [`platform`]: the MCP server over the local platform, every tool end to end;
+//! - [`served`]: the `b2b-mcp` binary in `serve` mode;
+//! - [`aws`]: AWS SDK settings for loopback endpoints;
+//! - [`limits`]: server instances over a shared DynamoDB state store.
+//!
+//! Nothing here needs a tool installed: what drives the peers of `make tools` is `tests/e2e`'s.
+
+// Each binary uses its own part of these helpers.
+#![allow(dead_code)]
+
+pub mod aws;
+pub mod limits;
+pub mod platform;
+pub mod served;
+pub mod stub;
 
 use std::sync::Arc;
 
@@ -191,6 +211,14 @@ impl Client {
     async fn lambda_text(&self, text: &str) -> Reply {
         let request = lambda_http::request::from_str(text).unwrap_or_else(|e| panic!("event: {e}"));
         reply(b2b_mcp::lambda::handle(self.app.clone(), request).await).await
+    }
+}
+
+/// Run `call`, failing the test (instead of hanging it) when it takes longer than `limit`.
+pub async fn within<T>(limit: std::time::Duration, what: &str, call: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(limit, call).await {
+        Ok(out) => out,
+        Err(_) => panic!("{what} did not finish within {limit:?}"),
     }
 }
 

@@ -1,15 +1,11 @@
-//! Real network peers for the AppSync client: a scripted AppSync-shaped GraphQL endpoint with an
-//! OAuth token endpoint, moto's Secrets Manager (PyPI `moto[server]`, installed by `make tools`),
-//! a counting proxy in front of moto so tests can see every GetSecretValue (and stall them), a
-//! serialising proxy that makes moto apply concurrent writes one at a time, as DynamoDB does, and
-//! a silent peer that accepts connections and never answers.
+//! Network peers for the AppSync client, in this process: a scripted AppSync-shaped GraphQL
+//! endpoint with an OAuth token endpoint, and a silent peer that accepts connections and never
+//! answers. (moto and the proxies in front of it are the e2e tests': `tests/e2e/moto.rs`.)
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,7 +13,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
+use b2b_mcp::config::{AppsyncAuth, AppsyncConfig};
 use serde_json::{Value, json};
+
+use super::Client;
 
 /// One scripted answer of the stub.
 #[derive(Clone, Debug)]
@@ -57,6 +56,11 @@ impl Scripted {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
+}
+
+/// A search through `client`, which the stub answers with [`search_data`] unless scripted.
+pub async fn search(client: &Client) -> Value {
+    client.call("search_companies", json!({"query": "stub"})).await
 }
 
 /// A `searchCompanies` answer with one company.
@@ -146,6 +150,20 @@ impl Stub {
         format!("http://{}/token", self.addr)
     }
 
+    /// The server's AppSync settings for this stub, its secret at `secret_arn` in the Secrets
+    /// Manager at `secrets_url`.
+    pub fn appsync_config(&self, auth: AppsyncAuth, secret_arn: &str, secrets_url: &str) -> AppsyncConfig {
+        AppsyncConfig {
+            url: self.url(),
+            region: Some("us-east-1".into()),
+            auth,
+            secret_arn: Some(secret_arn.into()),
+            secrets_endpoint_url: Some(secrets_url.into()),
+            secret_ttl: Duration::from_secs(300),
+            attempt_timeout: Duration::from_secs(5),
+        }
+    }
+
     /// Answer every request not scripted with this.
     pub fn always(&self, answer: Scripted) {
         self.state.lock().unwrap().fallback = Some(answer);
@@ -199,163 +217,4 @@ impl SilentPeer {
     pub fn accepted(&self) -> usize {
         *self.accepted.lock().unwrap()
     }
-}
-
-/// The project's tool environment (`make tools`; `B2B_TOOLS_VENV` points elsewhere).
-pub fn venv_bin(tool: &str) -> PathBuf {
-    let venv = std::env::var_os("B2B_TOOLS_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/venv"));
-    let path = venv.join("bin").join(tool);
-    assert!(path.exists(), "{} is missing: run `make tools` first", path.display());
-    path
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The AWS SDK settings for moto: its dummy credentials, us-east-1.
-pub fn moto_sdk_config() -> aws_config::SdkConfig {
-    aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-            aws_credential_types::Credentials::new("testing", "testing", None, None, "test"),
-        ))
-        .build()
-}
-
-/// moto's server on a loopback port, stopped when dropped.
-pub struct Moto {
-    child: Child,
-    pub url: String,
-}
-
-impl Moto {
-    pub fn start() -> Moto {
-        let port = free_port();
-        let child = Command::new(venv_bin("moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "moto did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Moto { child, url: format!("http://127.0.0.1:{port}") }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A reverse proxy that counts Secrets Manager GetSecretValue calls on their way to `upstream`,
-/// and can hold them (`stall`) to play a Secrets Manager that does not answer.
-#[derive(Clone)]
-pub struct CountingProxy {
-    pub url: String,
-    count: Arc<Mutex<usize>>,
-    stall: Arc<Mutex<Duration>>,
-}
-
-impl CountingProxy {
-    pub async fn start(upstream: &str) -> CountingProxy {
-        let count = Arc::new(Mutex::new(0));
-        let stall = Arc::new(Mutex::new(Duration::ZERO));
-        let url = start_proxy(upstream, count.clone(), stall.clone(), None).await;
-        CountingProxy { url, count, stall }
-    }
-
-    pub fn get_secret_value_calls(&self) -> usize {
-        *self.count.lock().unwrap()
-    }
-
-    /// Hold every later GetSecretValue this long before forwarding it (counted on arrival).
-    pub fn stall(&self, delay: Duration) {
-        *self.stall.lock().unwrap() = delay;
-    }
-}
-
-/// A reverse proxy that hands `upstream` (moto) one request at a time.
-///
-/// moto's server answers on several threads and does not apply a conditional write atomically:
-/// 20 concurrent `UpdateItem ... if calls < 5` once let 9 through in CI. DynamoDB evaluates each
-/// condition atomically, per item. Behind this proxy the clients still race each other in our
-/// code, over their own connections, and moto then applies their writes one by one, as DynamoDB
-/// would: an atomicity test checks our use of conditional writes, not moto's threading.
-#[derive(Clone)]
-pub struct SerialProxy {
-    pub url: String,
-}
-
-impl SerialProxy {
-    pub async fn start(upstream: &str) -> SerialProxy {
-        let gate = Arc::new(tokio::sync::Mutex::new(()));
-        let (count, stall) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(Duration::ZERO)));
-        SerialProxy { url: start_proxy(upstream, count, stall, Some(gate)).await }
-    }
-}
-
-/// Forward every request to `upstream`, counting GetSecretValue calls in `count`; with `gate`,
-/// one request at a time (held from sending the request until its answer is read).
-/// A reverse proxy to `upstream` that counts GetSecretValue calls (holding each for `stall`), and
-/// with a `gate` forwards one request at a time.
-async fn start_proxy(
-    upstream: &str,
-    count: Arc<Mutex<usize>>,
-    stall: Arc<Mutex<Duration>>,
-    gate: Option<Arc<tokio::sync::Mutex<()>>>,
-) -> String {
-    let http = reqwest::Client::new();
-    let upstream = upstream.to_owned();
-    let app = Router::new().fallback(any(move |req: axum::extract::Request| {
-        let (http, upstream, counter, stall, gate) =
-            (http.clone(), upstream.clone(), count.clone(), stall.clone(), gate.clone());
-        async move {
-            let (parts, body) = req.into_parts();
-            let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-            let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
-            if target.ends_with("GetSecretValue") {
-                *counter.lock().unwrap() += 1;
-                let stall = *stall.lock().unwrap();
-                tokio::time::sleep(stall).await;
-            }
-            let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
-            let mut forward = http.request(parts.method.clone(), url).body(body);
-            for (name, value) in parts.headers.iter().filter(|(n, _)| *n != "host") {
-                forward = forward.header(name, value);
-            }
-            let _turn = match &gate {
-                Some(gate) => Some(gate.lock().await),
-                None => None,
-            };
-            match forward.send().await {
-                Ok(answer) => {
-                    let status = answer.status();
-                    let headers = answer.headers().clone();
-                    let bytes = answer.bytes().await.unwrap_or_default();
-                    let mut response = (status, bytes).into_response();
-                    for (name, value) in
-                        headers.iter().filter(|(n, _)| *n != "content-length" && *n != "transfer-encoding")
-                    {
-                        response.headers_mut().insert(name, value.clone());
-                    }
-                    response
-                }
-                Err(_) => StatusCode::BAD_GATEWAY.into_response(),
-            }
-        }
-    }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
 }

@@ -2,9 +2,10 @@
 //! `DynamoState` instances on one table stand for two Lambda instances. They reach moto through a
 //! [`SerialProxy`], which hands it one request at a time: moto applies concurrent conditional
 //! writes non-atomically (9 of 20 let through a limit of 5, once, in CI), DynamoDB atomically.
+//! (A table that cannot be reached: `tests/app/state_unreachable.rs`.)
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
@@ -14,9 +15,11 @@ use b2b_mcp::state::{Claim, IdempotencyStore, RateDecision, RateLimiter, RateLim
 use futures::future::join_all;
 use serde_json::json;
 
-use crate::stub::{Moto, SerialProxy, free_port, moto_sdk_config};
+use crate::common::aws::test_sdk_config;
+use crate::common::limits::STATE_TABLE as TABLE;
+use crate::moto::Moto;
+use crate::proxy::SerialProxy;
 
-pub const TABLE: &str = "b2b-mcp-state";
 const WINDOW: Duration = Duration::from_secs(60);
 const RETENTION: Duration = Duration::from_secs(3600);
 const LEASE: Duration = Duration::from_secs(30);
@@ -56,7 +59,7 @@ impl Table {
 /// The table the SAM template defines (partition key `pk`, on demand), on the DynamoDB at `url`;
 /// returns a raw client on it.
 pub async fn create_table(url: &str) -> aws_sdk_dynamodb::Client {
-    let conf = aws_sdk_dynamodb::config::Builder::from(&moto_sdk_config()).endpoint_url(url).build();
+    let conf = aws_sdk_dynamodb::config::Builder::from(&test_sdk_config()).endpoint_url(url).build();
     let raw = aws_sdk_dynamodb::Client::from_conf(conf);
     raw.create_table()
         .table_name(TABLE)
@@ -75,17 +78,12 @@ fn ai_search_per_minute(limit: u32) -> RateLimits {
     RateLimits::none().with("ai_search", Window::Minute, limit)
 }
 
-/// A store limiting `ai_search` to `limit` calls a minute; every other tool is unlimited.
-fn store(url: &str, limit: u32) -> DynamoState {
-    store_on(url, TABLE, limit)
-}
-
 fn store_on(url: &str, table: &str, limit: u32) -> DynamoState {
     store_with(url, table, ai_search_per_minute(limit))
 }
 
 fn store_with(url: &str, table: &str, limits: RateLimits) -> DynamoState {
-    DynamoState::new(&moto_sdk_config(), Some(url), table, limits, RETENTION)
+    DynamoState::new(&test_sdk_config(), Some(url), table, limits, RETENTION)
 }
 
 fn now_secs() -> u64 {
@@ -301,39 +299,4 @@ async fn a_missing_table_is_reported_by_name() {
         "state store unavailable: DynamoDB UpdateItem on no-such-table: service error: \
          ResourceNotFoundException: Requested resource not found"
     );
-}
-
-/// Every operation of a store at `url` fails with `StateError` within about three seconds.
-async fn fails_fast(url: &str) {
-    let s = store(url, 5);
-    let result = json!({});
-    let started = Instant::now();
-    let (check, begin, complete, abandon) =
-        tokio::join!(s.check("alice", "ai_search"), s.begin("k", LEASE), s.complete("k", &result), s.abandon("k"));
-    let elapsed = started.elapsed();
-    assert!(check.is_err() && begin.is_err() && complete.is_err() && abandon.is_err());
-    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
-}
-
-#[tokio::test]
-async fn an_unreachable_table_fails_fast() {
-    let url = format!("http://127.0.0.1:{}", free_port());
-    let started = Instant::now();
-    let err = store(&url, 5).check("alice", "ai_search").await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    assert!(err.to_string().contains("DynamoDB UpdateItem"), "{err}");
-    fails_fast(&url).await;
-}
-
-/// A peer that accepts connections and never answers: only the timeouts end the call.
-#[tokio::test]
-async fn a_silent_table_fails_within_the_operation_timeout() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let started = Instant::now();
-    let err = store(&url, 5).begin("k", LEASE).await.unwrap_err();
-    let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}: {err}");
-    fails_fast(&url).await;
-    drop(listener);
 }

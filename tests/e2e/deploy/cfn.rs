@@ -135,7 +135,7 @@ impl Stack {
             "Fn::Equals" | "Fn::Not" | "Condition" => {
                 Some(Value::Bool(self.truth(&Value::Object(Map::from_iter([(function.to_owned(), arg.clone())])))))
             }
-            other => panic!("the test's evaluator does not know {other}; add it to tests/integration/deploy/cfn.rs"),
+            other => panic!("the test's evaluator does not know {other}; add it to tests/e2e/deploy/cfn.rs"),
         }
     }
 
