@@ -76,6 +76,8 @@ SAM_OFFLINE := AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSI
 lint: $(VENV)/.installed ## format check, clippy, cfn-lint and sam validate --lint
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	# --all-targets leaves out the e2e binary (test = false in Cargo.toml).
+	$(CARGO) clippy --locked --test e2e -- -D warnings
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM_OFFLINE) $(VENV)/bin/sam validate --lint --template template.yaml
 

@@ -27,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use platform_local::auth::Mode as PlatformMode;
 use platform_local::defaults;
+use platform_local::testing::{TempPlatform, free_port};
 use serde_json::Value;
 use tokio::sync::Notify;
 
@@ -199,7 +200,7 @@ fn check_hello(answer: &Value) {
 
 /// One cold start in `serve` mode: spawn, wait for the listening line, send one tools/call.
 fn serve_once(binary: &Path, env: &[(&'static str, String)], request: &str) -> Sample {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port().unwrap();
     let started = Instant::now();
     let mut child = Command::new(binary)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
@@ -297,18 +298,7 @@ fn main() {
         .join("cold-start.txt");
 
     let tokio = tokio::runtime::Runtime::new().unwrap();
-    let db = std::env::temp_dir().join(format!("b2b-cold-start-{}.sqlite", std::process::id()));
-    let _ = std::fs::remove_file(&db);
-    let platform = tokio
-        .block_on(platform_local::start(platform_local::Settings {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            db_path: db.clone(),
-            companies: 3000,
-            seed: 7,
-            auth: defaults::auth_config(&[PlatformMode::Iam]),
-            progress: false,
-        }))
-        .expect("platform starts");
+    let platform = tokio.block_on(TempPlatform::start(&[PlatformMode::Iam])).expect("platform starts");
     let env = backend_env(&platform.addr.to_string());
     let event = std::fs::read_to_string(Path::new(ROOT).join("events/apigw-v2-tools-call.json")).unwrap();
     let request = serde_json::from_str::<Value>(&event).unwrap()["body"].as_str().unwrap().to_owned();
@@ -358,7 +348,4 @@ fn main() {
     }
     std::fs::write(&results, report).unwrap();
     drop(platform);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-    }
 }

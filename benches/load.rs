@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use b2b_mcp::backend::operations::SEARCH_COMPANIES;
 use platform_local::auth::Mode as PlatformMode;
 use platform_local::defaults;
+use platform_local::testing::{TempPlatform, free_port, wait_for_listener_blocking};
 use serde_json::{Value, json};
 
 const COUNTRIES: [&str; 5] = ["DE", "FR", "US", "GB", "ES"];
@@ -44,9 +45,9 @@ impl Drop for Server {
 }
 
 fn spawn_server(platform: &platform_local::Running) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port().expect("a free port");
     let stderr = std::env::temp_dir().join(format!("b2b-load-{}.err", std::process::id()));
-    let child = Command::new(env!("CARGO_BIN_EXE_b2b-mcp"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_b2b-mcp"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -67,11 +68,8 @@ fn spawn_server(platform: &platform_local::Running) -> Server {
         .stderr(std::fs::File::create(&stderr).unwrap())
         .spawn()
         .expect("spawn b2b-mcp serve");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let exited = || child.try_wait().ok().flatten().map(|status| format!("b2b-mcp serve exited ({status})"));
+    wait_for_listener_blocking(port, Duration::from_secs(30), exited).expect("server starts");
     Server { child, url: format!("http://127.0.0.1:{port}/mcp"), stderr }
 }
 
@@ -232,16 +230,8 @@ fn main() {
 async fn async_main() {
     let phase = seconds("PHASE_SECONDS", 10);
     let load = seconds("LOAD_SECONDS", 30);
-    let db = std::env::temp_dir().join(format!("b2b-load-{}.sqlite", std::process::id()));
-    let settings = platform_local::Settings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        db_path: db.clone(),
-        companies: 20_000,
-        seed: 42,
-        auth: defaults::auth_config(&[PlatformMode::Iam, PlatformMode::ApiKey]),
-        progress: false,
-    };
-    let platform = platform_local::start(settings).await.expect("platform");
+    let platform =
+        TempPlatform::start_with(&[PlatformMode::Iam, PlatformMode::ApiKey], 20_000, 42).await.expect("platform");
     let server = spawn_server(&platform);
     let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
     let graphql = format!("http://{}/graphql", platform.addr);
@@ -337,9 +327,6 @@ async fn async_main() {
         std::env::var("BENCH_RESULTS").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/bench-results").into());
     let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(format!("{dir}/load.txt"), &report));
     drop(server);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-    }
     assert_eq!(wrong, 0, "wrong answers under load");
     assert_eq!(panics, 0, "panics under load");
 }

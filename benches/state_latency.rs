@@ -16,6 +16,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use b2b_mcp::store::dynamo::DynamoState;
 use b2b_mcp::store::{IdempotencyStore, RateDecision, RateLimiter, RateLimits, Window};
+use platform_local::testing::{free_port, wait_for_listener_blocking};
 
 const TABLE: &str = "b2b-mcp-state";
 const CHECKS: usize = 500;
@@ -34,21 +35,16 @@ impl Moto {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/venv"));
         let bin = venv.join("bin/moto_server");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = free_port()?;
         let child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("start {} (run `make tools` first)", bin.display()))?;
-        let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if started.elapsed() > Duration::from_secs(30) {
-                bail!("moto did not start");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let mut moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+        let exited = || moto.child.try_wait().ok().flatten().map(|status| format!("moto_server exited ({status})"));
+        wait_for_listener_blocking(port, Duration::from_secs(30), exited).context("moto did not start")?;
         Ok(moto)
     }
 }

@@ -17,6 +17,7 @@
 //! - [`faults`]: injected latency, HTTP errors, malformed bodies, resolver errors.
 //! - [`db`]: the SQLite database and its queries (`db/`: one file per subject).
 //! - [`generate`]: deterministic company profiles (`generate/`: names, draws, descriptions, data).
+//! - [`testing`]: for tests and benches: a temporary platform, free ports and port waits.
 
 pub mod auth;
 pub mod db;
@@ -26,5 +27,6 @@ pub mod generate;
 pub mod graphql;
 pub mod interpret;
 mod server;
+pub mod testing;
 
 pub use server::{Running, Settings, start};

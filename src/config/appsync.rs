@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::ConfigError;
+use super::error::ConfigError;
 use super::read::{invalid, millis, positive};
 
 /// How the server reaches AppSync; reported at start and used by the backend issue.

@@ -3,8 +3,8 @@
 
 use std::net::SocketAddr;
 
+use super::error::{ConfigError, Mode};
 use super::read::{comma_list, invalid, secure_or_loopback};
-use super::{ConfigError, Mode};
 
 /// Who vouches for the caller of an HTTP request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

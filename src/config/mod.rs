@@ -11,6 +11,7 @@ use std::time::Duration;
 
 mod appsync;
 mod callers;
+mod error;
 pub mod rate_limits;
 mod read;
 mod serve_limits;
@@ -19,6 +20,7 @@ mod tests;
 
 pub use appsync::{AppsyncAuth, AppsyncConfig};
 pub use callers::{InboundAuth, OidcConfig};
+pub use error::{ConfigError, Mode};
 pub use rate_limits::{RateLimits, Window};
 pub use serve_limits::{MAX_CONCURRENT_LIMIT, ServeLimits};
 
@@ -97,12 +99,6 @@ struct NamedTool {
     tool: String,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("{name}={value:?} is not valid: {expected}")]
-    Invalid { name: &'static str, value: String, expected: String },
-}
-
 /// The built-in limits ([`rate_limits::DEFAULTS`]), AI_SEARCH_PER_MINUTE on top (the older
 /// setting), then each RATE_LIMITS entry on top, for its tool and window only.
 /// Also the entries that named a tool, with the tool, to be checked against the registry.
@@ -120,14 +116,6 @@ fn rate_limits_from_lookup(
         named = limits.apply(&text).map_err(|e| invalid("RATE_LIMITS", &e.entry, e.problem))?;
     }
     Ok((limits, named))
-}
-
-/// Where the process runs; decides defaults that differ between a laptop and a deployment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Lambda,
-    Serve,
-    Stdio,
 }
 
 impl Config {

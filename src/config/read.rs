@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::ConfigError;
+use super::error::ConfigError;
 
 pub(super) fn invalid(name: &'static str, value: &str, expected: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { name, value: value.to_owned(), expected: expected.into() }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::ConfigError;
+use super::error::ConfigError;
 use super::read::{invalid, millis};
 
 /// How much `serve` lets clients hold (docs/configuration.md).

@@ -47,7 +47,7 @@ use serde_json::Value;
 
 use async_trait::async_trait;
 
-use super::{Claim, MAX_RESULT_BYTES, IdempotencyStore, RateDecision, RateLimiter, RateLimits, StateError, Window};
+use super::{Claim, IdempotencyStore, MAX_RESULT_BYTES, RateDecision, RateLimiter, RateLimits, StateError, Window};
 
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);

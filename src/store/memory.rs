@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use async_trait::async_trait;
 
-use super::{Claim, MAX_RESULT_BYTES, IdempotencyStore, RateDecision, RateLimiter, RateLimits, StateError, Window};
+use super::{Claim, IdempotencyStore, MAX_RESULT_BYTES, RateDecision, RateLimiter, RateLimits, StateError, Window};
 
 /// Number of tracked counters (or idempotency records) above which dead ones are dropped.
 const SWEEP_AT: usize = 10_000;
