@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use b2b_mcp::audit::JsonLineSink;
 use b2b_mcp::backend::GraphqlBackend;
 use b2b_mcp::backend::memory::MemoryBackend;
+use b2b_mcp::config::settings;
 use b2b_mcp::mcp::{prompts, resources};
 use b2b_mcp::store::dynamo::DynamoState;
 use b2b_mcp::store::{IdempotencyStore, RateLimiter};
@@ -23,13 +24,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-const USAGE: &str = "usage: b2b-mcp [serve [--bind HOST:PORT] | stdio]\n\
-    In AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it serves Lambda events.\n\
-    Settings come from the environment: STAGE, ALLOW_MUTATIONS, DISABLED_TOOLS, MCP_PATH, BIND, ALLOWED_HOSTS,\n\
-    ALLOWED_ORIGINS, INBOUND_AUTH (serve: jwt or off), OIDC_ISSUER, OIDC_AUDIENCE, WRITE_SCOPE, IAM_WRITERS,\n\
-    TOOL_SCOPES, ALLOW_ANONYMOUS_READS, LOCAL_PRINCIPAL, APPSYNC_URL, APPSYNC_AUTH, RATE_LIMITS, STATE_TABLE,\n\
-    LOG_LEVEL and more (README: Configuration).";
-
 fn mode_from_args(args: &[String]) -> anyhow::Result<(Mode, Option<String>)> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         return Ok((Mode::Lambda, None));
@@ -39,16 +33,16 @@ fn mode_from_args(args: &[String]) -> anyhow::Result<(Mode, Option<String>)> {
         ["serve", "--bind", addr] => Ok((Mode::Serve, Some((*addr).to_owned()))),
         ["stdio"] => Ok((Mode::Stdio, None)),
         ["--help" | "-h" | "help"] => {
-            println!("{USAGE}");
+            print!("{}", settings::usage());
             std::process::exit(0);
         }
-        _ => bail!("{USAGE}"),
+        _ => bail!("{}", settings::usage()),
     }
 }
 
 fn init_logging(mode: Mode) {
     let mut filter = EnvFilter::try_from_env("LOG_LEVEL")
-        .or_else(|_| EnvFilter::try_from_default_env())
+        .or_else(|_| EnvFilter::try_from_env("RUST_LOG"))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     // These libraries log whole requests at debug/trace (tool arguments, headers); rmcp logs
     // three lines per stateless request at info and every error answer, with the caller's text

@@ -15,6 +15,7 @@ mod error;
 pub mod rate_limits;
 mod read;
 mod serve_limits;
+pub mod settings;
 #[cfg(test)]
 mod tests;
 

@@ -24,6 +24,7 @@ mod platform;
 mod protocol;
 mod run_local;
 mod serve_limits;
+mod settings;
 mod state_unreachable;
 mod stdio;
 mod tool_variables;

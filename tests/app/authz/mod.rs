@@ -1,4 +1,4 @@
-//! Who may do what (README "Who may do what", src/authz.rs): one table, through the real binary.
+//! Who may do what (docs/authorization.md "Who may do what", src/mcp/authz.rs): one table, through the real binary.
 //!
 //! Every caller kind is a real API Gateway event file in events/ (`apigw-*-caller-*.json`), handed
 //! to the `b2b-mcp` binary in Lambda mode by a fake Lambda Runtime API (lambda_runtime.rs); the
@@ -10,7 +10,7 @@
 //!
 //! # Layout
 //! - this file: the table, the callers (rows) and what each stage (column group) answers them,
-//!   and the check that the README holds the same table;
+//!   and the check that docs/authorization.md holds the same table;
 //! - [`server`]: the servers under test and how an answer or audit record is checked;
 //! - [`matrix`]: every cell of the table, through the real binary;
 //! - [`identities`]: owners qualified by source and issuer, anonymous reads, identities that name
@@ -192,10 +192,10 @@ const STAGES: [Stage; 3] = [
     },
 ];
 
-/// README "Who may do what" holds this table, rendered from the expectations above, so the
+/// docs/authorization.md "Who may do what" holds this table, rendered from the expectations above, so the
 /// documentation and the tested behaviour cannot drift apart.
 #[test]
-fn the_readme_table_is_the_tested_table() {
+fn the_documented_table_is_the_tested_table() {
     let label = |cell: Cell| match cell {
         OK => "yes",
         UNAUTHORIZED => "401",
@@ -231,6 +231,7 @@ fn the_readme_table_is_the_tested_table() {
             label(off.create),
         ));
     }
-    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).expect("README");
-    assert!(readme.contains(&table), "README.md should hold this table under \"Who may do what\":\n\n{table}");
+    let doc = std::fs::read_to_string(format!("{}/docs/authorization.md", env!("CARGO_MANIFEST_DIR")))
+        .expect("docs/authorization.md");
+    assert!(doc.contains(&table), "docs/authorization.md should hold this table under \"Who may do what\":\n\n{table}");
 }
