@@ -4,29 +4,32 @@
 //! over the platform's GraphQL API, served on AWS Lambda, over plain HTTP and over stdio.
 //!
 //! # Layout
-//! The folders read top-down in the order a request travels; each uses only those below it.
+//! A request travels down this picture; each line uses only the lines below it (tests/app/house.rs
+//! holds the code to that, and to no import cycles).
 //! ```text
-//! web/      HTTP in: router, guard, OAuth metadata, Lambda entry, `serve`  (main.rs picks one)
-//! inbound/  who is calling: gateway authorizer context, bearer tokens -> Caller
-//! mcp/      the protocol: handler, dispatch, authz, registry, resources, prompts, AppState
+//! main.rs   picks the way in (Lambda | serve | stdio), reads the config, calls the layers
+//! web/      HTTP: router, guard, caller check, OAuth metadata, Lambda entry, `serve` listener
+//! mcp/      the protocol: handler, dispatch (one call end to end), authz, registry, AppState
+//! audit     the per-call record ; inbound/  who is calling: gateway context, tokens -> Caller
 //! tools/    one file per tool: params, validation, the GraphQL call, a flat output
-//! backend/  GraphqlBackend (AppSync | in memory) ; store/  rate limits, idempotency
+//! error     ToolError -> what the model reads ; backend/ AppSync ; store/ limits, idempotency
+//! config/   settings from an injectable lookup; imports nothing from the crate
 //! ```
-//! Beside them, used from several layers and importing none above them: [`audit`] (the per-call
-//! record, its JSON line and EMF metrics), [`error`] (tool errors and the one mapping to what the
-//! model reads) and [`config`] (settings from an injectable lookup; it imports nothing from the
-//! crate).
-//!
-//! - [`web`]: [`web::http`] is the stateless Streamable HTTP app (rmcp's service behind a thin
-//!   guard), [`web::lambda`] the lambda_http entry, [`web::serve`] the bounded HTTP listener.
-//! - [`inbound`]: [`inbound::caller`] turns a request into a [`inbound::caller::Caller`] with a
-//!   qualified principal; [`inbound::token`] is `serve`'s own JWT check.
+//! - [`web`]: [`web::router`] is the stateless Streamable HTTP app (rmcp's service behind the
+//!   guard and the caller check), [`web::lambda`] the lambda_http entry, [`web::serve`] the
+//!   bounded HTTP listener, [`web::oauth`] the RFC 9728 metadata.
 //! - [`mcp`]: [`mcp::handler`] answers MCP methods; [`mcp::dispatch`] runs one tool call end to
 //!   end (lookup, [`mcp::authz`], deadline, panics, audit); [`mcp::registry`] holds the one list
 //!   of tools and what this deployment offers; [`mcp::state`] the shared [`AppState`].
+//! - [`audit`]: the per-call audit record, its JSON line and EMF metrics.
+//! - [`inbound`]: [`inbound::caller`] turns a request into a [`inbound::caller::Caller`] with a
+//!   qualified principal; [`inbound::token`] is `serve`'s own JWT check.
 //! - `tools`: one file per tool, the shared argument rules and normalisers (`tools::normalize`).
+//!   A tool knows no MCP, HTTP or Lambda types, and of its caller only `tools::ActingFor`.
+//! - [`error`]: tool errors and the one mapping to what the model reads.
 //! - [`backend`]: the `GraphqlBackend` seam, the GraphQL documents, AppSync and its credentials.
 //! - [`store`]: rate limits and mutation idempotency across instances (DynamoDB) or in memory.
+//! - [`config`]: settings, validated once at start; docs/configuration.md lists them all.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 

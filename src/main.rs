@@ -5,13 +5,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use b2b_mcp::audit::JsonLineSink;
-use b2b_mcp::backend::GraphqlBackend;
-use b2b_mcp::backend::memory::MemoryBackend;
 use b2b_mcp::config::settings;
+use b2b_mcp::mcp::state::assemble;
 use b2b_mcp::mcp::{prompts, resources};
-use b2b_mcp::store::dynamo::DynamoState;
-use b2b_mcp::store::{IdempotencyStore, RateLimiter};
-use b2b_mcp::{McpServer, Mode, app, build_state, build_state_with, configure, listed_tools};
+use b2b_mcp::{McpServer, Mode, app, configure, listed_tools};
 use rmcp::ServiceExt;
 use tracing_subscriber::EnvFilter;
 
@@ -87,25 +84,6 @@ async fn main() -> anyhow::Result<()> {
         _ => std::env::var(name).ok(),
     };
     let config = configure(mode, lookup).context("configuration")?;
-    let backend: Arc<dyn GraphqlBackend> = match &config.appsync {
-        Some(appsync) => Arc::new(b2b_mcp::backend::appsync::connect(appsync, None).await.context("AppSync client")?),
-        None => Arc::new(MemoryBackend::new()),
-    };
-    // Rate limits and idempotency: the shared table when the stage has one (no network call here).
-    let stores = match &config.state_table {
-        Some(table) => {
-            let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-            let shared = Arc::new(DynamoState::new(
-                &sdk,
-                config.state_endpoint_url.as_deref(),
-                table,
-                config.rate_limits.clone(),
-                config.idempotency_retention,
-            ));
-            Some((shared.clone() as Arc<dyn RateLimiter>, shared as Arc<dyn IdempotencyStore>))
-        }
-        None => None,
-    };
     let sink = match mode {
         Mode::Stdio => JsonLineSink::stderr(config.metrics_namespace.clone()),
         Mode::Lambda | Mode::Serve => JsonLineSink::stdout(config.metrics_namespace.clone()),
@@ -114,10 +92,7 @@ async fn main() -> anyhow::Result<()> {
         Some(table) => format!("dynamodb:{table}"),
         None => "memory (limits and idempotency hold per instance)".to_owned(),
     };
-    let state = match stores {
-        Some((limiter, idempotency)) => build_state_with(config, backend, Arc::new(sink), limiter, idempotency),
-        None => build_state(config, backend, Arc::new(sink)),
-    };
+    let state = assemble(config, Arc::new(sink)).await.context("AppSync client")?;
     let c = &state.config;
     tracing::info!(
         stage = %c.stage,
@@ -144,22 +119,10 @@ async fn main() -> anyhow::Result<()> {
     match mode {
         Mode::Lambda => lambda_run(app(state)).await,
         Mode::Serve => {
-            let listener = tokio::net::TcpListener::bind(state.config.bind)
-                .await
-                .with_context(|| format!("binding {}", state.config.bind))?;
-            let url = format!("http://{}{}", listener.local_addr()?, state.config.mcp_path);
-            let limits = state.config.serve_limits;
-            tracing::info!(
-                %url,
-                max_concurrent = limits.max_concurrent,
-                header_timeout_ms = limits.header_timeout.as_millis() as u64,
-                body_timeout_ms = limits.body_timeout.as_millis() as u64,
-                "serving MCP over HTTP"
-            );
             let ctrl_c = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            b2b_mcp::web::serve::run(listener, app(state), limits, ctrl_c).await.context("HTTP server")
+            b2b_mcp::web::serve::listen(state, ctrl_c).await.context("HTTP server")
         }
         Mode::Stdio => {
             let service = McpServer::new(state).serve(rmcp::transport::stdio()).await.context("stdio handshake")?;

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::audit::AuditSink;
-use crate::backend::GraphqlBackend;
+use crate::backend::memory::MemoryBackend;
+use crate::backend::{BackendError, GraphqlBackend, appsync};
 use crate::config::{self, Config};
 use crate::inbound::token::TokenVerifier;
 use crate::mcp::registry::Registry;
+use crate::store::dynamo::DynamoState;
 use crate::store::memory::{LocalRateLimiter, MemoryIdempotency};
 use crate::store::{IdempotencyStore, RateLimiter};
 
@@ -47,6 +49,26 @@ impl IndustriesCache {
 }
 
 const INDUSTRIES_TTL: Duration = Duration::from_secs(300);
+
+/// What a process serves with, from its configuration (Lambda init, `serve` and stdio start): the
+/// AppSync backend (or the built-in sample when there is no APPSYNC_URL), and the shared DynamoDB
+/// stores when the stage has a STATE_TABLE (else in memory). Nothing here calls the network.
+pub async fn assemble(config: Config, audit: Arc<dyn AuditSink>) -> Result<Arc<AppState>, BackendError> {
+    let backend: Arc<dyn GraphqlBackend> = match &config.appsync {
+        Some(settings) => Arc::new(appsync::connect(settings, None).await?),
+        None => Arc::new(MemoryBackend::new()),
+    };
+    let Some(table) = config.state_table.clone() else { return Ok(build_state(config, backend, audit)) };
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    let shared = Arc::new(DynamoState::new(
+        &sdk,
+        config.state_endpoint_url.as_deref(),
+        &table,
+        config.rate_limits.clone(),
+        config.idempotency_retention,
+    ));
+    Ok(build_state_with(config, backend, audit, shared.clone(), shared))
+}
 
 /// Build the process-wide state once (Lambda init, `serve` start, a test), with in-memory rate
 /// limits and idempotency records (one instance's view).

@@ -128,7 +128,7 @@ impl IdempotencyStore for MemoryIdempotency {
             records.map.retain(|_, r| r.live(now));
             records.sweep_at = (records.map.len() * 2).max(SWEEP_AT);
         }
-        let claim = match records.map.get(key).filter(|r| r.live(now)) {
+        match records.map.get(key).filter(|r| r.live(now)) {
             Some(Record::Done { result, .. }) => Ok(Claim::Done(result.clone())),
             Some(Record::Pending { .. }) => Ok(Claim::InFlight),
             None if records.map.len() >= MAX_RECORDS => {
@@ -138,20 +138,18 @@ impl IdempotencyStore for MemoryIdempotency {
                 records.map.insert(key.to_owned(), Record::Pending { lease_until: now + lease });
                 Ok(Claim::Fresh)
             }
-        };
-        claim
+        }
     }
 
     async fn complete(&self, key: &str, result: &Value) -> Result<(), StateError> {
         let size = result.to_string().len();
-        let outcome = if size > MAX_RESULT_BYTES {
+        if size > MAX_RESULT_BYTES {
             Err(StateError(format!("a result of {size} bytes is too large to record")))
         } else {
             let record = Record::Done { result: result.clone(), expires: Instant::now() + self.retention };
             self.lock().map.insert(key.to_owned(), record);
             Ok(())
-        };
-        outcome
+        }
     }
 
     async fn abandon(&self, key: &str) -> Result<(), StateError> {

@@ -36,11 +36,30 @@ use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 
 pub use crate::config::ServeLimits;
+use crate::mcp::state::AppState;
+use crate::web::router::app;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, Sleep};
 
 const HEALTH_PATH: &str = "/health";
+
+/// `serve`: bind the configured address and serve the app until `shutdown` (Ctrl-C in `main`).
+pub async fn listen(state: Arc<AppState>, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+    let bind = state.config.bind;
+    let listener =
+        TcpListener::bind(bind).await.map_err(|e| std::io::Error::new(e.kind(), format!("binding {bind}: {e}")))?;
+    let url = format!("http://{}{}", listener.local_addr()?, state.config.mcp_path);
+    let limits = state.config.serve_limits;
+    tracing::info!(
+        %url,
+        max_concurrent = limits.max_concurrent,
+        header_timeout_ms = limits.header_timeout.as_millis() as u64,
+        body_timeout_ms = limits.body_timeout.as_millis() as u64,
+        "serving MCP over HTTP"
+    );
+    run(listener, app(state), limits, shutdown).await
+}
 
 /// Serve `app` on `listener` until `shutdown` completes, then stop accepting and let the open
 /// connections finish (idle ones close at once; the limits bound the rest).
