@@ -67,8 +67,8 @@ invoke: $(VENV)/.installed ## send events/EVENT.json to what make watch runs (EV
 
 ##@ Test
 test: lint tools ## lint, then every test (installs the tools first); what CI runs
-	$(CARGO) test --locked --workspace
-	$(CARGO) test --locked --test e2e
+	@scripts/timed.sh "cargo test (unit, platform-local, tests/app)" $(CARGO) test --locked --workspace
+	@scripts/timed.sh "e2e (tests/e2e, the real peers)" $(CARGO) test --locked --test e2e
 
 # cfn-lint and `sam validate --lint` run offline: they only need a region and some credentials.
 SAM_OFFLINE := AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= \

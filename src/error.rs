@@ -2,7 +2,7 @@
 //!
 //! Everything here is a *tool result* with `isError: true`: the model can act on it (fix an
 //! argument, wait, ask for another tool). Protocol faults (unknown tool, malformed JSON-RPC) are
-//! JSON-RPC errors and are decided in `server.rs` / `http.rs`, never here.
+//! JSON-RPC errors and are decided in `mcp/handler.rs` and `web/guard.rs`, never here.
 
 use std::time::Duration;
 

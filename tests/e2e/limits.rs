@@ -63,7 +63,7 @@ async fn request_email_discovery_looped_with_fresh_keys_stops_at_the_daily_quota
     assert!(!is_error(&other), "another caller has a quota of his own: {other}");
 }
 
-/// With no RATE_LIMITS at all, the paid tool and the two collection mutations are still limited.
+/// Two instances over one table count one caller's ai_search calls together.
 #[tokio::test]
 async fn two_instances_sharing_the_table_enforce_one_ai_search_limit() {
     let moto = Moto::start();
