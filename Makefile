@@ -177,7 +177,7 @@ bench-allocators: ## load and cold start with glibc, mimalloc and jemalloc (benc
 
 ##@ Fuzz
 FUZZ_RUNS ?= 20000
-fuzz: ## the request-path fuzz target (cargo-fuzz), FUZZ_RUNS runs (default 20000; -1: until stopped)
+fuzz: ## the request-path fuzz target (cargo-fuzz), FUZZ_RUNS runs (default 20000; -1: until stopped), FUZZ_SANITIZER (address; CI: none)
 	FUZZ_RUNS='$(FUZZ_RUNS)' CARGO='$(CARGO)' scripts/fuzz.sh
 
 ##@ Housekeeping

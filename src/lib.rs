@@ -4,15 +4,17 @@
 //! over the platform's GraphQL API, served on AWS Lambda, over plain HTTP and over stdio.
 //!
 //! # Layout
-//! A request travels down this picture; each line uses only the lines below it (tests/app/house.rs
-//! holds the code to that, and to no import cycles).
+//! A request travels down this picture; each line uses only the lines below it, and `backend/`
+//! and `store/` not each other (tests/app/house.rs holds the code to that, and to no import cycles).
 //! ```text
 //! main.rs   picks the way in (Lambda | serve | stdio), reads the config, calls the layers
 //! web/      HTTP: router, guard, caller check, OAuth metadata, Lambda entry, `serve` listener
 //! mcp/      the protocol: handler, dispatch (one call end to end), authz, registry, AppState
-//! audit     the per-call record ; inbound/  who is calling: gateway context, tokens -> Caller
+//! audit     the per-call record, its JSON line and EMF metrics
+//! inbound/  who is calling: the gateway's authorizer context, bearer tokens -> Caller
 //! tools/    one file per tool: params, validation, the GraphQL call, a flat output
-//! error     ToolError -> what the model reads ; backend/ AppSync ; store/ limits, idempotency
+//! error     ToolError, and the one mapping to what the model reads
+//! backend/  GraphqlBackend (AppSync | memory)     store/  rate limits, idempotency
 //! config/   settings from an injectable lookup; imports nothing from the crate
 //! ```
 //! - [`web`]: [`web::router`] is the stateless Streamable HTTP app (rmcp's service behind the

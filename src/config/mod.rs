@@ -4,7 +4,7 @@
 //!
 //! This module imports nothing from the crate, so every layer may use it. Settings that name
 //! tools (DISABLED_TOOLS, TOOL_SCOPES, RATE_LIMITS) are checked against the one list of tools by
-//! [`Config::check_tool_names`], which `mcp::registry::configure` calls.
+//! `Config::check_tool_names`, which `mcp::registry::configure` (the public way in) calls.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -120,7 +120,10 @@ fn rate_limits_from_lookup(
 }
 
 impl Config {
-    pub fn from_lookup(mode: Mode, get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    /// The settings, parsed and checked on their own. Crate-internal: the one public way to a
+    /// `Config` is `mcp::registry::configure` (re-exported as `b2b_mcp::configure`), which also
+    /// checks the tool names settings use, so no caller can build state from an unchecked one.
+    pub(crate) fn from_lookup(mode: Mode, get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let stage =
             get("STAGE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).unwrap_or_else(|| "local".to_owned());
         let allow_mutations = parse_bool("ALLOW_MUTATIONS", get("ALLOW_MUTATIONS"), false)?;

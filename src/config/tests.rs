@@ -247,3 +247,15 @@ fn bad_rate_and_path_are_rejected() {
     assert!(config(Mode::Serve, &[("REQUEST_DEADLINE_MS", "soon")]).is_err());
     assert!(config(Mode::Serve, &[("MCP_PATH", "mcp")]).is_err());
 }
+
+#[test]
+fn every_tool_the_default_limits_name_is_a_tool() {
+    for (tool, window, _) in rate_limits::DEFAULTS {
+        assert!(tool == rate_limits::ANY_TOOL || TOOL_NAMES.contains(&tool), "DEFAULTS names {tool:?} per {window}");
+    }
+    // The collection mutations and the paid tool have daily quotas of their own.
+    let limits = RateLimits::defaults();
+    for (tool, calls) in [("create_collection", 200), ("add_to_collection", 1_000), ("request_email_discovery", 50)] {
+        assert_eq!(limits.limit(tool, Window::Day), Some(calls), "{tool}");
+    }
+}

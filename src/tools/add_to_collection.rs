@@ -70,6 +70,7 @@ impl ToolOutput for Output {
 
 pub struct AddToCollection;
 
+#[async_trait::async_trait]
 impl ToolDef for AddToCollection {
     const NAME: &'static str = "add_to_collection";
     const TITLE: &'static str = "Add to collection";

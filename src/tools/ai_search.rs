@@ -87,6 +87,7 @@ impl ToolOutput for Output {
 
 pub struct AiSearch;
 
+#[async_trait::async_trait]
 impl ToolDef for AiSearch {
     const NAME: &'static str = "ai_search";
     const TITLE: &'static str = "AI company search";

@@ -50,6 +50,7 @@ impl ToolOutput for Output {
 
 pub struct CreateCollection;
 
+#[async_trait::async_trait]
 impl ToolDef for CreateCollection {
     const NAME: &'static str = "create_collection";
     const TITLE: &'static str = "Create collection";

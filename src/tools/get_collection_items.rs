@@ -81,6 +81,7 @@ impl ToolOutput for Output {
 
 pub struct GetCollectionItems;
 
+#[async_trait::async_trait]
 impl ToolDef for GetCollectionItems {
     const NAME: &'static str = "get_collection_items";
     const TITLE: &'static str = "Get collection items";

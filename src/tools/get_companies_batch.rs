@@ -49,6 +49,7 @@ impl ToolOutput for Output {
 
 pub struct GetCompaniesBatch;
 
+#[async_trait::async_trait]
 impl ToolDef for GetCompaniesBatch {
     const NAME: &'static str = "get_companies_batch";
     const TITLE: &'static str = "Get several companies";

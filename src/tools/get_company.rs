@@ -83,6 +83,7 @@ impl ToolOutput for Output {
 
 pub struct GetCompany;
 
+#[async_trait::async_trait]
 impl ToolDef for GetCompany {
     const NAME: &'static str = "get_company";
     const TITLE: &'static str = "Get company profile";

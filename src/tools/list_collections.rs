@@ -100,6 +100,7 @@ impl ToolOutput for Output {
 
 pub struct ListCollections;
 
+#[async_trait::async_trait]
 impl ToolDef for ListCollections {
     const NAME: &'static str = "list_collections";
     const TITLE: &'static str = "List my collections";

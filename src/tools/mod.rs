@@ -20,7 +20,6 @@ pub(crate) mod list_collections;
 pub(crate) mod request_email_discovery;
 pub(crate) mod search_companies;
 
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -235,6 +234,9 @@ pub trait ToolOutput: Serialize + JsonSchema {
     fn result_count(&self) -> usize;
 }
 
+/// Async traits in this crate use `#[async_trait]`, one style throughout (the backend and the
+/// stores too).
+#[async_trait::async_trait]
 pub trait ToolDef: 'static {
     const NAME: &'static str;
     const TITLE: &'static str;
@@ -248,5 +250,5 @@ pub trait ToolDef: 'static {
     type Params: DeserializeOwned + JsonSchema + Send + 'static;
     type Output: ToolOutput + Send + 'static;
 
-    fn run(ctx: &ToolContext, params: Self::Params) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
+    async fn run(ctx: &ToolContext, params: Self::Params) -> Result<Self::Output, ToolError>;
 }

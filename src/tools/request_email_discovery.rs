@@ -103,6 +103,7 @@ impl ToolOutput for Output {
 
 pub struct RequestEmailDiscovery;
 
+#[async_trait::async_trait]
 impl ToolDef for RequestEmailDiscovery {
     const NAME: &'static str = "request_email_discovery";
     const TITLE: &'static str = "Request e-mail discovery";

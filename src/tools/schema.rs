@@ -9,29 +9,28 @@
 //! Output schemas keep `null`, since the server does write `null` for an absent value, but as an
 //! `anyOf` branch of its own rather than a type array (see [`nullable_as_any_of`]).
 
-use rmcp::model::JsonObject;
 use schemars::generate::SchemaSettings;
 use schemars::transform::{RecursiveTransform, RestrictFormats};
 use schemars::{JsonSchema, Schema};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// What a client may send as the tool's arguments (the deserialising side).
-pub fn input<T: JsonSchema>() -> JsonObject {
+pub fn input<T: JsonSchema>() -> Map<String, Value> {
     generate::<T>(SchemaSettings::draft2020_12().with_transform(RecursiveTransform(optional_is_not_nullable)))
 }
 
 /// What the server writes as structuredContent (the serialising side).
-pub fn output<T: JsonSchema>() -> JsonObject {
+pub fn output<T: JsonSchema>() -> Map<String, Value> {
     generate::<T>(SchemaSettings::draft2020_12().for_serialize().with_transform(RecursiveTransform(nullable_as_any_of)))
 }
 
-fn generate<T: JsonSchema>(settings: SchemaSettings) -> JsonObject {
+fn generate<T: JsonSchema>(settings: SchemaSettings) -> Map<String, Value> {
     // Keeps the formats JSON Schema defines (date-time, uri, ...), drops int64, uint32 and the like.
     let schema = settings.with_transform(RestrictFormats::default()).into_generator().into_root_schema_for::<T>();
     let mut object = match schema.to_value() {
         Value::Object(object) => object,
         // A tool's arguments and output are Rust structs, whose schema is always an object.
-        _ => JsonObject::new(),
+        _ => Map::new(),
     };
     // The Rust type's name and doc comment are noise to the model; the tool has its own.
     object.remove("title");

@@ -138,6 +138,7 @@ impl ToolOutput for Output {
 
 pub struct SearchCompanies;
 
+#[async_trait::async_trait]
 impl ToolDef for SearchCompanies {
     const NAME: &'static str = "search_companies";
     const TITLE: &'static str = "Search companies";

@@ -2,13 +2,17 @@
 //! `src/` or `platform-local/src/`, the folders of `src/` used only downward (the order in
 //! `src/lib.rs`'s `# Layout`), and no file past about 400 lines of code.
 //!
-//! "Uses" is read from the source: every `crate::…`, `super::…` and `self::…` path, and a `use` of
-//! a child module by its bare name, outside comments and outside the test module at a file's end.
-//! Declaring a child (`mod x;`) is not using it. Test files (`tests.rs`, `*_tests.rs`,
-//! `test_fixtures.rs`) are left out: tests may reach anywhere.
+//! "Uses" is read from the source (tests/app/source.rs: comments, string literals and
+//! `#[cfg(test)]` items removed): every `crate::…`, `super::…` (also `super::super::…`) and
+//! `self::…` path, and a `use` of a child module by its bare name. A `crate::` path that names no
+//! module (a re-export of the crate root) counts as using the root, which no module may. Declaring
+//! a child (`mod x;`) is not using it. Test files (`tests.rs`, `*_tests.rs`, `test_fixtures.rs`)
+//! are left out: tests may reach anywhere.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use crate::source::Source;
 
 /// The folders (and top-level files) of `src/` from the top of the request's way to the bottom:
 /// each may use only those at its own rank or below (a cycle within a rank is still a cycle).
@@ -66,58 +70,48 @@ fn module_of(src: &Path, file: &Path) -> String {
     parts.join("::")
 }
 
-/// The code of a file without comments and without a trailing `#[cfg(test)] mod tests { … }`.
-fn code_of(text: &str) -> String {
-    let mut lines: Vec<&str> = Vec::new();
-    let all: Vec<&str> = text.lines().collect();
-    for (i, line) in all.iter().enumerate() {
-        let next = all.get(i + 1).map(|l| l.trim()).unwrap_or_default();
-        if line.trim() == "#[cfg(test)]" && next.starts_with("mod tests {") {
-            break;
-        }
-        let code = line.split("//").next().unwrap_or_default();
-        if !code.trim().is_empty() {
-            lines.push(code);
-        }
-    }
-    lines.join("\n")
-}
-
 /// Every module path a piece of code names, absolute (without `crate::`), from `module`'s view.
-fn named_paths(module: &str, is_dir_module: bool, children: &BTreeSet<String>, code: &str) -> Vec<String> {
+fn named_paths(module: &str, children: &BTreeSet<String>, code: &str) -> Vec<String> {
     let parent_of = |m: &str| m.rsplit_once("::").map_or(String::new(), |(p, _)| p.to_owned());
-    // `super` in `a/b.rs` is `a`; in `a/b/mod.rs` (module `a::b`) it is `a` too; `self` is the module.
+    let join = |base: &str, path: String| if base.is_empty() { path } else { format!("{base}::{path}") };
+    // `super` of `a::b` is `a` (for `a/b.rs` and `a/b/mod.rs` alike); `self` is the module.
     let this = if module == "lib" { String::new() } else { module.to_owned() };
-    let sup = parent_of(&this);
-    let _ = is_dir_module;
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
     let mut found = Vec::new();
-    let bytes: Vec<char> = code.chars().collect();
-    let text: String = bytes.iter().collect();
-    for (prefix, base) in [("crate::", String::new()), ("super::", sup.clone()), ("self::", this.clone())] {
+    for prefix in ["crate::", "super::", "self::"] {
         let mut start = 0;
-        while let Some(at) = text[start..].find(prefix) {
+        while let Some(at) = code[start..].find(prefix) {
             let begin = start + at;
             start = begin + prefix.len();
-            let before = text[..begin].chars().last().unwrap_or(' ');
-            if before.is_alphanumeric() || before == '_' || (before == ':' && prefix != "crate::") {
-                continue;
+            let before = code[..begin].chars().last().unwrap_or(' ');
+            if ident(before) || before == ':' {
+                continue; // part of a longer path (`x::super::`) or a name
             }
-            for path in expand(&text[start..]) {
-                let joined = if base.is_empty() { path } else { format!("{base}::{path}") };
-                found.push(joined);
+            let mut base = match prefix {
+                "crate::" => String::new(),
+                "super::" => parent_of(&this),
+                _ => this.clone(),
+            };
+            let mut rest = &code[start..];
+            while let Some(more) = rest.strip_prefix("super::") {
+                base = parent_of(&base);
+                rest = more;
             }
+            found.extend(expand(rest).into_iter().map(|path| join(&base, path)));
         }
     }
-    // `use child::…` (a bare child module name) inside a folder's mod.rs or lib.rs.
-    for statement in text.split(';') {
-        let statement = statement.trim();
-        let rest = statement.strip_prefix("pub(crate) use ").or_else(|| statement.strip_prefix("pub use "));
-        let Some(rest) = rest.or_else(|| statement.strip_prefix("use ")) else { continue };
-        let first = rest.split("::").next().unwrap_or_default().trim();
-        if children.contains(first) {
-            for path in expand(rest) {
-                found.push(if this.is_empty() { path } else { format!("{this}::{path}") });
-            }
+    // `use child::…` by a child module's bare name, anywhere (after attributes, in a body, `pub(…)`).
+    let mut start = 0;
+    while let Some(at) = code[start..].find("use ") {
+        let begin = start + at;
+        start = begin + 4;
+        if code[..begin].chars().last().is_some_and(ident) {
+            continue;
+        }
+        let rest = code[start..].trim_start();
+        let first: String = rest.chars().take_while(|c| ident(*c)).collect();
+        if children.contains(&first) {
+            found.extend(expand(rest).into_iter().map(|path| join(&this, path)));
         }
     }
     found
@@ -162,7 +156,11 @@ fn expand(text: &str) -> Vec<String> {
         }
         items.push(&body[from..]);
         let mut out = Vec::new();
-        for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty() && *i != "self") {
+        for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+            if item == "self" || item.starts_with("self as ") {
+                out.push(head.clone());
+                continue;
+            }
             for tail in expand(item) {
                 out.push(if head.is_empty() { tail } else { format!("{head}::{tail}") });
             }
@@ -194,13 +192,13 @@ fn graph_of(src: &Path) -> Graph {
                 rest.filter(|r| !r.contains("::") && *r != "lib" && *r != "main").map(str::to_owned)
             })
             .collect();
-        let is_dir = file.file_name().is_some_and(|n| n == "mod.rs");
         let mut used = BTreeSet::new();
-        for path in named_paths(module, is_dir, &children, &code_of(&text)) {
-            // The longest prefix that is a module of this crate.
+        for path in named_paths(module, &children, &Source::read(&text).code) {
+            // The longest prefix that is a module of this crate (a path into the root: `lib`).
             let parts: Vec<&str> = path.split("::").collect();
             let target = (1..=parts.len()).rev().map(|n| parts[..n].join("::")).find(|p| modules.contains_key(p));
-            if let Some(target) = target.filter(|t| t != module) {
+            let target = target.unwrap_or_else(|| "lib".to_owned());
+            if target != *module {
                 used.insert(target);
             }
         }
@@ -257,25 +255,40 @@ fn no_file_in_the_local_platform_is_part_of_an_import_cycle() {
     }
 }
 
+fn rank(module: &str) -> u8 {
+    let top = module.split("::").next().unwrap_or_default();
+    let layer = LAYERS.iter().find(|(name, _)| *name == top).map(|(_, r)| *r);
+    layer.unwrap_or_else(|| panic!("{module} is in no layer of LAYERS (tests/app/house.rs)"))
+}
+
+/// Every use of a module in a higher layer.
+fn upward_uses(graph: &Graph) -> Vec<String> {
+    let mut upward = Vec::new();
+    for (module, used) in &graph.uses {
+        upward.extend(used.iter().filter(|t| rank(t) < rank(module)).map(|t| format!("{module} uses {t}")));
+    }
+    upward
+}
+
+/// The graph of the top-level folders: a use between two files of different folders.
+fn folders_of(graph: &Graph) -> Graph {
+    let top = |m: &str| m.split("::").next().unwrap_or_default().to_owned();
+    let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, used) in &graph.uses {
+        let entry = uses.entry(top(module)).or_default();
+        entry.extend(used.iter().map(|t| top(t)).filter(|t| *t != top(module)));
+    }
+    Graph { uses }
+}
+
 #[test]
 fn the_layers_of_src_are_used_only_downward() {
-    let rank = |module: &str| {
-        let top = module.split("::").next().unwrap_or_default();
-        LAYERS.iter().find(|(name, _)| *name == top).map(|(_, r)| *r)
-    };
-    let mut upward = Vec::new();
-    for (module, used) in &graph_of(&root().join("src")).uses {
-        let Some(from) = rank(module) else { panic!("{module} is in no layer of LAYERS (tests/…/house.rs)") };
-        for target in used {
-            let to = rank(target).unwrap_or_else(|| panic!("{target} is in no layer"));
-            if to < from {
-                upward.push(format!("{module} uses {target}"));
-            }
-        }
-    }
+    let graph = graph_of(&root().join("src"));
+    let upward = upward_uses(&graph);
     assert!(upward.is_empty(), "uses that reach up the layers (src/lib.rs # Layout):\n{}", upward.join("\n"));
-    // The checker itself sees an upward use when there is one.
-    assert!(rank("web::router") < rank("config"));
+    if let Some(ring) = cycle(&folders_of(&graph)) {
+        panic!("the folders of src/ use each other in a ring: {}", ring.join(" -> "));
+    }
 }
 
 #[test]
@@ -315,9 +328,14 @@ fn the_import_reader_expands_use_trees() {
     assert_eq!(expand("mcp::state::AppState;"), ["mcp::state::AppState"]);
     let children = BTreeSet::from(["text".to_owned()]);
     let code = "use super::error::{NormalizeError, echo};\npub(crate) use text::non_empty;\nlet x = crate::config::Config::default();";
-    let paths = named_paths("tools::normalize::country", false, &children, code);
+    let paths = named_paths("tools::normalize::country", &children, code);
     assert!(paths.contains(&"tools::normalize::error::NormalizeError".to_owned()), "{paths:?}");
     assert!(paths.contains(&"config::Config::default".to_owned()), "{paths:?}");
+    let deep = "fn f() { use super::super::mcp::registry::TOOL_NAMES; } #[x] pub(super) use text::{self, a};";
+    let paths = named_paths("config::read", &children, &format!("{deep} let r = crate::configure;"));
+    assert!(paths.contains(&"mcp::registry::TOOL_NAMES".to_owned()), "super::super from config::read: {paths:?}");
+    assert!(paths.contains(&"config::read::text".to_owned()), "a bare child use: {paths:?}");
+    assert!(paths.contains(&"configure".to_owned()), "a root re-export: {paths:?}");
     let ring = Graph {
         uses: BTreeMap::from([
             ("a".to_owned(), BTreeSet::from(["b".to_owned()])),
@@ -325,4 +343,14 @@ fn the_import_reader_expands_use_trees() {
         ]),
     };
     assert_eq!(cycle(&ring), Some(vec!["a".to_owned(), "b".to_owned(), "a".to_owned()]));
+    let upward = Graph {
+        uses: BTreeMap::from([
+            ("config::read".to_owned(), BTreeSet::from(["mcp::registry".to_owned()])),
+            ("mcp::registry".to_owned(), BTreeSet::from(["tools::args".to_owned(), "lib".to_owned()])),
+            ("store::dynamo".to_owned(), BTreeSet::from(["backend::auth".to_owned()])),
+            ("backend::memory".to_owned(), BTreeSet::from(["store".to_owned()])),
+        ]),
+    };
+    assert_eq!(upward_uses(&upward), ["config::read uses mcp::registry", "mcp::registry uses lib"]);
+    assert!(cycle(&upward).is_none() && cycle(&folders_of(&upward)).is_some(), "folder rings are seen");
 }

@@ -25,6 +25,7 @@ mod protocol;
 mod run_local;
 mod serve_limits;
 mod settings;
+mod source;
 mod state_unreachable;
 mod stdio;
 mod tool_variables;

@@ -1,6 +1,7 @@
 //! docs/configuration.md lists every setting the server reads, once, and nothing else: a setting
-//! read in src/config/ or src/main.rs but not documented fails here, and so does a documented one
-//! that nothing reads. `b2b-mcp --help` prints the same list.
+//! named in src/config/ or src/main.rs, or read from the environment anywhere in src/, but not
+//! documented fails here, and so does a documented one that nothing reads. `b2b-mcp --help`
+//! prints the same list, and the binary refuses a setting that names a tool it does not have.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -8,27 +9,47 @@ use std::process::Command;
 
 use b2b_mcp::config::settings;
 
-/// Every all-caps string literal (`"APPSYNC_URL"`) in the code that reads settings: the
-/// configuration (outside its tests) and `main.rs`.
+use crate::source::Source;
+
+/// What the server reads: every all-caps string literal (`"APPSYNC_URL"`) in the code that reads
+/// settings (the configuration and `main.rs`, outside their tests), and the name in every
+/// environment read anywhere in `src/` (`env::var`, `var_os`, `try_from_env`).
 fn names_read() -> BTreeSet<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("src/main.rs")];
-    let config = std::fs::read_dir(root.join("src/config")).expect("src/config");
-    files.extend(config.flatten().map(|e| e.path()).filter(|p| p.file_name().is_some_and(|n| n != "tests.rs")));
     let mut names = BTreeSet::new();
+    let is_name = |l: &str| {
+        l.len() > 2
+            && l.starts_with(|c: char| c.is_ascii_uppercase())
+            && l.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    };
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
     for file in files {
-        let text = std::fs::read_to_string(&file).expect("source");
-        let code = text.split("#[cfg(test)]\nmod tests {").next().unwrap_or_default();
-        for literal in code.split('"').skip(1).step_by(2) {
-            let is_name = literal.len() > 2
-                && literal.starts_with(|c: char| c.is_ascii_uppercase())
-                && literal.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-            if is_name {
-                names.insert(literal.to_owned());
+        let source = Source::read(&std::fs::read_to_string(&file).expect("source"));
+        let reads_settings = file.starts_with(root.join("src/config")) || file.ends_with("src/main.rs");
+        if reads_settings && !file.ends_with("tests.rs") {
+            names.extend(source.literals.iter().filter(|l| is_name(l)).cloned());
+        }
+        // The piece of code before each literal says whether it is an environment read.
+        for (before, literal) in source.code.split("\"\"").zip(&source.literals) {
+            let call = before.trim_end();
+            if ["var(", "var_os(", "try_from_env("].iter().any(|f| call.ends_with(f)) {
+                names.insert(literal.clone());
             }
         }
     }
     names
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("src").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
 }
 
 #[test]
@@ -59,5 +80,28 @@ fn the_binary_prints_the_documented_settings_as_its_usage() {
         for name in names {
             assert!(usage.contains(name), "{name} missing from:\n{usage}");
         }
+    }
+}
+
+/// The tool names in DISABLED_TOOLS, TOOL_SCOPES and RATE_LIMITS are checked when the binary
+/// starts (`b2b_mcp::configure`), so a typo cannot leave a tool on, unscoped or unlimited.
+#[test]
+fn the_binary_refuses_a_setting_that_names_a_tool_it_does_not_have() {
+    for (name, value) in [
+        ("DISABLED_TOOLS", "request_email_discovry"),
+        ("TOOL_SCOPES", "request_email_discovry=mcp:email"),
+        ("RATE_LIMITS", "request_email_discovry=1/day"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_b2b-mcp"))
+            .arg("serve")
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .env("INBOUND_AUTH", "off")
+            .env("BIND", "127.0.0.1:0")
+            .env(name, value)
+            .output()
+            .expect("b2b-mcp serve");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name}={value} must stop the start");
+        assert!(stderr.contains(name) && stderr.contains("request_email_discovry"), "{name}: {stderr}");
     }
 }
