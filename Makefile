@@ -14,6 +14,10 @@ VENV ?= .tools/venv
 NODE_TOOLS ?= .tools/node
 export B2B_TOOLS_VENV := $(abspath $(VENV))
 export B2B_TOOLS_NODE := $(abspath $(NODE_TOOLS))
+# Each install's stamp is named by a digest of its manifests, not dated by them: a fresh clone
+# (whose files are all new) reuses what identical manifests installed; a changed one installs anew.
+VENV_STAMP := $(VENV)/.installed-$(shell cat tests/clients/requirements.txt | sha256sum | cut -c1-16)
+NODE_STAMP := $(NODE_TOOLS)/.installed-$(shell cat tests/clients/package.json tests/clients/package-lock.json | sha256sum | cut -c1-16)
 
 .PHONY: help build build-debug release run stdio watch invoke test lint fmt tools smoke conformance \
 	inspector deploy logs bench bench-load bench-cold-start bench-allocators fuzz clean
@@ -30,7 +34,7 @@ VENV_PATH = PATH="$(abspath $(VENV))/bin:$$PATH"
 add_lambda_target = @rustup target list --installed | grep -qx $(LAMBDA_TARGET) || rustup target add $(LAMBDA_TARGET)
 LAMBDA_ZIP = $(TARGET_DIR)/lambda/$(BIN)/bootstrap.zip
 
-build: $(VENV)/.installed ## the Lambda artifact: arm64 release build, zipped (cargo lambda build); prints its size
+build: $(VENV_STAMP) ## the Lambda artifact: arm64 release build, zipped (cargo lambda build); prints its size
 	$(add_lambda_target)
 	$(VENV_PATH) $(CARGO) lambda build --release --arm64 --locked --bin $(BIN) --output-format zip
 	@echo "Lambda zip: $(LAMBDA_ZIP) ($$(stat -c %s "$(LAMBDA_ZIP)") bytes)"
@@ -56,12 +60,12 @@ stdio: build-debug ## the stdio transport for desktop clients, sample data (env:
 # is a writer here, so the internal-route mutation event goes through.
 LAMBDA_PORT ?= 9000
 EVENT ?= apigw-v2-tools-call
-watch: $(VENV)/.installed ## the Lambda function under cargo-lambda's emulator on 127.0.0.1:LAMBDA_PORT (9000)
+watch: $(VENV_STAMP) ## the Lambda function under cargo-lambda's emulator on 127.0.0.1:LAMBDA_PORT (9000)
 	$(VENV_PATH) $(CARGO) lambda watch -A 127.0.0.1 -P $(LAMBDA_PORT) --locked --bin $(BIN) \
 		--env-var STAGE=local --env-var SAMPLE_DATA=true --env-var ALLOW_MUTATIONS=true \
 		--env-var IAM_WRITERS=arn:aws:iam::123456789012:role/crm-sync
 
-invoke: $(VENV)/.installed ## send events/EVENT.json to what make watch runs (EVENT=apigw-v2-tools-call)
+invoke: $(VENV_STAMP) ## send events/EVENT.json to what make watch runs (EVENT=apigw-v2-tools-call)
 	@test -f events/$(EVENT).json || { echo "no events/$(EVENT).json; one of: $$(ls events | sed 's/\.json$$//' | tr '\n' ' ')" >&2; exit 2; }
 	$(VENV_PATH) $(CARGO) lambda invoke $(BIN) -A 127.0.0.1 -P $(LAMBDA_PORT) --data-file events/$(EVENT).json
 
@@ -73,7 +77,7 @@ test: lint tools ## lint, then every test (installs the tools first); what CI ru
 # cfn-lint and `sam validate --lint` run offline: they only need a region and some credentials.
 SAM_OFFLINE := AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN= \
 	AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 SAM_CLI_TELEMETRY=0
-lint: $(VENV)/.installed ## format check, clippy, cfn-lint and sam validate --lint
+lint: $(VENV_STAMP) ## format check, clippy, cfn-lint and sam validate --lint
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	# --all-targets leaves out the e2e binary (test = false in Cargo.toml).
@@ -88,12 +92,12 @@ fmt: ## format the code
 # the clone so a rerun reuses them). Python: moto, botocore (SigV4), the official MCP Python SDK,
 # cargo-lambda, the SAM CLI and cfn-lint. Node: Node 22, the MCP conformance suite, the
 # TypeScript SDK 1.x and MCP Inspector, from a lockfile.
-tools: $(VENV)/.installed $(NODE_TOOLS)/.installed ## install the test peers and deploy tools into VENV and NODE_TOOLS
-$(VENV)/.installed: tests/clients/requirements.txt
+tools: $(VENV_STAMP) $(NODE_STAMP) ## install the test peers and deploy tools into VENV and NODE_TOOLS
+$(VENV_STAMP):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
 	touch $@
-$(NODE_TOOLS)/.installed: tests/clients/package.json tests/clients/package-lock.json
+$(NODE_STAMP):
 	mkdir -p $(NODE_TOOLS)
 	cp tests/clients/package.json tests/clients/package-lock.json $(NODE_TOOLS)/
 	cd $(NODE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
@@ -108,14 +112,14 @@ MODE ?= auto
 # and calls every read tool and validates each answer against its outputSchema. TOKEN (or an
 # exported MCP_TOKEN) is sent as a bearer token; MUTATIONS=1 also writes a collection;
 # SMOKE_FLAGS passes more flags to tests/clients/smoke.py.
-smoke: $(VENV)/.installed ## release gate: URL=https://.../mcp TOKEN=... [MUTATIONS=1] [MODE=auto|legacy|2026-07-28]
+smoke: $(VENV_STAMP) ## release gate: URL=https://.../mcp TOKEN=... [MUTATIONS=1] [MODE=auto|legacy|2026-07-28]
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://.../mcp TOKEN=... [MUTATIONS=1] [MODE=auto|legacy|2026-07-28]" >&2; exit 2; }
 	@$(if $(TOKEN),MCP_TOKEN="$(TOKEN)") $(VENV)/bin/python tests/clients/smoke.py "$(URL)" --mode "$(MODE)" $(if $(MUTATIONS),--mutations) $(SMOKE_FLAGS)
 
 # The official conformance suite, each protocol era's required scenarios against its baseline of
 # scenarios that cannot apply (tests/conformance/, reasons in docs/protocol.md), plus the header
 # checks.
-conformance: $(NODE_TOOLS)/.installed ## the MCP conformance suite, both eras: URL=http://127.0.0.1:3000/mcp
+conformance: $(NODE_STAMP) ## the MCP conformance suite, both eras: URL=http://127.0.0.1:3000/mcp
 	@test -n "$(URL)" || { echo "usage: make conformance URL=http://127.0.0.1:3000/mcp" >&2; exit 2; }
 	$(CONFORMANCE) server --url "$(URL)" --requirements 2026-07-28 --expected-failures tests/conformance/expected-failures-2026-07-28.yaml
 	$(CONFORMANCE) server --url "$(URL)" --requirements 2025-11-25 --expected-failures tests/conformance/expected-failures-2025-11-25.yaml
@@ -124,7 +128,7 @@ conformance: $(NODE_TOOLS)/.installed ## the MCP conformance suite, both eras: U
 # MCP Inspector's web UI (it needs Node >= 22.19: the one in $(NODE_TOOLS)) for the server that
 # make run started, or URL=...; it prints a session token to add to the address below.
 INSPECTOR ?= @modelcontextprotocol/inspector@2.12.0
-inspector: $(NODE_TOOLS)/.installed ## MCP Inspector's web UI on the server make run started (or URL=...)
+inspector: $(NODE_STAMP) ## MCP Inspector's web UI on the server make run started (or URL=...)
 	@echo "Inspector: http://localhost:6274/?transport=streamable-http&serverUrl=$(or $(URL),http://$(BIND)/mcp)"
 	PATH="$(abspath $(NODE_TOOLS))/node_modules/.bin:$$PATH" npx --yes $(INSPECTOR)
 
@@ -137,14 +141,14 @@ SAM = $(VENV_PATH) SAM_CLI_TELEMETRY=0 $(abspath $(VENV))/bin/sam
 check_stage = @case " $(STAGES) " in *" $(STAGE) "*) ;; \
 	*) echo "usage: make $@ STAGE=dev|staging|prod (got '$(STAGE)')" >&2; exit 2;; esac
 
-deploy: $(VENV)/.installed ## sam build, then sam deploy --config-env STAGE (STAGE=dev|staging|prod; AWS credentials)
+deploy: $(VENV_STAMP) ## sam build, then sam deploy --config-env STAGE (STAGE=dev|staging|prod; AWS credentials)
 	$(check_stage)
 	@$(VENV)/bin/python scripts/check-samconfig.py $(STAGE)
 	$(add_lambda_target)
 	$(SAM) build
 	$(SAM) deploy --config-env $(STAGE)
 
-logs: $(VENV)/.installed ## follow a stage's function logs (sam logs --tail): STAGE=dev|staging|prod
+logs: $(VENV_STAMP) ## follow a stage's function logs (sam logs --tail): STAGE=dev|staging|prod
 	$(check_stage)
 	$(SAM) logs --stack-name $(BIN)-$(STAGE) --name McpFunction --tail
 
@@ -158,7 +162,7 @@ FEATURES ?=
 feature_flags = $(if $(FEATURES),--features $(FEATURES))
 bench_env = BENCH_RESULTS=$(abspath $(BENCH_RESULTS))
 
-bench: $(VENV)/.installed ## every benchmark: MCP overhead, load with faults, cold start, state table
+bench: $(VENV_STAMP) ## every benchmark: MCP overhead, load with faults, cold start, state table
 	$(bench_env) $(CARGO) bench --locked --bench mcp_overhead
 	$(MAKE) --no-print-directory bench-load bench-cold-start
 	$(bench_env) $(CARGO) bench --locked --bench state_latency
