@@ -27,13 +27,11 @@ pub fn venv_dir() -> PathBuf {
     python.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or(python)
 }
 
-/// The Node tools' directory (`node_modules/` inside), checked to be installed.
+/// The Node tools' directory (`node_modules/` inside), checked to hold the Node that `npm ci`
+/// installed there.
 pub fn node_tools() -> PathBuf {
     let dir = tools_dir("B2B_TOOLS_NODE", ".tools/node");
-    assert!(
-        dir.join(".installed").exists(),
-        "{} is missing: run `make tools` first (or set B2B_TOOLS_NODE)",
-        dir.display()
-    );
+    let node = dir.join("node_modules/.bin/node");
+    assert!(node.exists(), "{} is missing: run `make tools` first (or set B2B_TOOLS_NODE)", node.display());
     dir
 }
