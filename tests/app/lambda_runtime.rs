@@ -269,6 +269,20 @@ impl LambdaProcess {
         lines.iter().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|v| v["target"] == "audit").collect()
     }
 
+    /// The audit records once there are at least `count` (or after 5 s): the function answers the
+    /// Runtime API and writes its audit line independently, and stdout is read as it comes, so a
+    /// record may arrive a moment after the answer.
+    pub async fn audit_settled(&self, count: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let records = self.audit();
+            if records.len() >= count || Instant::now() > deadline {
+                return records;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// All stdout lines so far (for other log assertions).
     pub fn stdout(&self) -> Vec<String> {
         self.stdout.lock().unwrap().clone()
@@ -368,7 +382,7 @@ async fn sequential_invocations_each_get_their_own_request_id_and_audit_record()
 
     // tools/list is not audited; the tool call is, under the Lambda request id (not API
     // Gateway's requestId in the event).
-    let audit = lambda.audit();
+    let audit = lambda.audit_settled(1).await;
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(audit[0]["request_id"], call.request_id.as_str(), "{}", audit[0]);
     assert_eq!(audit[0]["tool"], "search_companies");
