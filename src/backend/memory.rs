@@ -145,7 +145,7 @@ impl MemoryBackend {
         Ok(match op {
             "SearchCompanies" => {
                 let (items, next) = self.search(&v["filter"], limit, token);
-                json!({"searchCompanies": {"items": items, "nextToken": next}})
+                field("searchCompanies", page(items, next))
             }
             "GetCompany" => {
                 let found = match (v["id"].as_str(), v["domain"].as_str()) {
@@ -164,7 +164,11 @@ impl MemoryBackend {
             "AiSearch" => {
                 let filters = self.interpret(v["query"].as_str().unwrap_or_default());
                 let (items, next) = self.search(&filters, limit, token);
-                json!({"aiSearch": {"interpretedFilters": filters, "items": items, "nextToken": next}})
+                let mut answer = page(items, next);
+                if let Value::Object(fields) = &mut answer {
+                    fields.insert("interpretedFilters".into(), filters);
+                }
+                field("aiSearch", answer)
             }
             "Industries" => json!({"industries": INDUSTRIES}),
             "ListCollections" => {
@@ -261,6 +265,20 @@ impl MemoryBackend {
             other => return Err(BackendError::Graphql(format!("unknown operation {other}"))),
         })
     }
+}
+
+/// A page of a connection, `{"items": [...], "nextToken": ...}`, made of the companies
+/// themselves: `json!` would copy each of them once more (it serialises what it is given).
+fn page(items: Vec<Value>, next: Option<String>) -> Value {
+    let mut fields = serde_json::Map::new();
+    fields.insert("items".into(), Value::Array(items));
+    fields.insert("nextToken".into(), next.map_or(Value::Null, Value::String));
+    Value::Object(fields)
+}
+
+/// `{name: value}`, without copying `value`.
+fn field(name: &str, value: Value) -> Value {
+    Value::Object(serde_json::Map::from_iter([(name.to_owned(), value)]))
 }
 
 #[async_trait]
