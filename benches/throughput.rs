@@ -267,7 +267,7 @@ fn main() {
 }
 
 async fn async_main() {
-    let rounds: usize = env_or("ROUNDS", 3);
+    let rounds: usize = env_or("ROUNDS", 5);
     let round = Duration::from_secs_f64(env_or("ROUND_SECONDS", 5.0));
     let warmup = Duration::from_secs_f64(env_or("WARMUP_SECONDS", 3.0));
     let (binary, build) = match std::env::var_os("THROUGHPUT_BINARY") {

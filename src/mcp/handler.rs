@@ -1,7 +1,7 @@
-//! The MCP handler: one per request (stateless), a clone of one built from the shared
-//! [`AppState`](crate::mcp::state::AppState) and its [`Catalog`] (what the server says about
-//! itself, built once). It lists and dispatches tools, resources and prompts, and is the single
-//! place where a tool's result or error becomes an MCP answer and an audit record.
+//! The MCP handler: one per request (stateless), a clone of one built from the shared [`AppState`]
+//! and its [`Catalog`] (what the server says about itself, built once). It lists and dispatches
+//! tools, resources and prompts, and is the single place where a tool's result or error becomes
+//! an MCP answer and an audit record.
 
 use std::borrow::Cow;
 use std::sync::Arc;
