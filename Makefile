@@ -170,8 +170,8 @@ bench: $(VENV_STAMP) ## every benchmark: MCP overhead, load with faults, cold st
 bench-load: ## end to end on loopback and load with faults (FEATURES=, BENCH_RESULTS=)
 	$(bench_env) $(CARGO) bench --locked --bench load $(feature_flags)
 
-bench-cold-start: ## cold start of the release binaries against lambda_http's hello-world (FEATURES=)
-	$(bench_env) FEATURES="$(FEATURES)" CARGO='$(CARGO)' TARGET_DIR='$(TARGET_DIR)' scripts/bench-cold-start.sh
+bench-cold-start: $(VENV_STAMP) ## cold start over HTTPS at Lambda's CPU share per memory size, against the floor (FEATURES=)
+	$(bench_env) B2B_TOOLS_VENV=$(abspath $(VENV)) FEATURES="$(FEATURES)" CARGO='$(CARGO)' TARGET_DIR='$(TARGET_DIR)' scripts/bench-cold-start.sh
 
 # The allocator choice: load and cold start with glibc's malloc, mimalloc and jemalloc.
 bench-allocators: ## load and cold start with glibc, mimalloc and jemalloc (bench-results/allocators/)

@@ -92,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
         Some(table) => format!("dynamodb:{table}"),
         None => "memory (limits and idempotency hold per instance)".to_owned(),
     };
-    let state = assemble(config, Arc::new(sink)).await.context("AppSync client")?;
+    let state = assemble(config, Arc::new(sink)).await.context("backend and TLS setup")?;
     let c = &state.config;
     tracing::info!(
         stage = %c.stage,

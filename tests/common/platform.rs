@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use b2b_mcp::outbound::Outbound;
 use b2b_mcp::Mode;
 use b2b_mcp::backend::appsync::connect;
 use b2b_mcp::config::{AppsyncAuth, AppsyncConfig};
@@ -38,7 +39,7 @@ pub fn config(p: &platform_local::Running, auth: AppsyncAuth, secret: Option<(&s
 
 /// The MCP server with that backend, served on loopback and reached over HTTP.
 pub async fn mcp(config: &AppsyncConfig, vars: &[(&str, &str)]) -> Client {
-    let backend = connect(config, Some(platform_sdk())).await.expect("connect");
+    let backend = connect(config, Some(platform_sdk()), &Outbound::new(None).expect("outbound TLS")).await.expect("connect");
     client_over(Arc::new(backend), Mode::Serve, vars).over_http().await
 }
 
