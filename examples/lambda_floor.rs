@@ -69,7 +69,8 @@ impl Floor {
     }
 
     async fn api_key(&self) -> Result<Vec<(String, String)>, Error> {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(self.outbound.aws()).load().await;
+        let sdk =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(self.outbound.aws()).load().await;
         let mut config = aws_sdk_secretsmanager::config::Builder::from(&sdk);
         if let Ok(url) = std::env::var("SECRETS_ENDPOINT_URL") {
             config = config.endpoint_url(url);
@@ -91,7 +92,10 @@ impl Floor {
             request = request.header(name, value);
         }
         let answer = request.send().await?.error_for_status()?.bytes().await?;
-        Ok(Response::builder().status(200).header("content-type", "application/json").body(Body::from(answer.to_vec()))?)
+        Ok(Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(Body::from(answer.to_vec()))?)
     }
 }
 

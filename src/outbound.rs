@@ -72,10 +72,8 @@ impl Outbound {
             .map_err(|e| OutboundError::Tls(e.to_string()))?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        let context = TlsContext::builder()
-            .with_trust_store(store)
-            .build()
-            .map_err(|e| OutboundError::Tls(e.to_string()))?;
+        let context =
+            TlsContext::builder().with_trust_store(store).build().map_err(|e| OutboundError::Tls(e.to_string()))?;
         let aws = aws_smithy_http_client::Builder::new()
             .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
             .tls_context(context)

@@ -107,8 +107,9 @@ impl Backends {
                 aws_credential_types::Credentials::new("bench", "bench", None, None, "bench"),
             ))
             .build();
-        let config =
-            aws_sdk_secretsmanager::config::Builder::from(&sdk).endpoint_url(format!("http://127.0.0.1:{port}")).build();
+        let config = aws_sdk_secretsmanager::config::Builder::from(&sdk)
+            .endpoint_url(format!("http://127.0.0.1:{port}"))
+            .build();
         let created = aws_sdk_secretsmanager::Client::from_conf(config)
             .create_secret()
             .name("b2b-mcp/bench/appsync-api-key")

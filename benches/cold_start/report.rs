@@ -168,7 +168,8 @@ fn cost_table(cells: &[Cell], memories: &[Option<u64>]) -> String {
     );
     for &memory in memories {
         let Some(mb) = memory else { continue };
-        let Some(c) = cells.iter().find(|c| c.memory_mb == memory && c.binary == Binary::Server && c.mode == AuthMode::Iam)
+        let Some(c) =
+            cells.iter().find(|c| c.memory_mb == memory && c.binary == Binary::Server && c.mode == AuthMode::Iam)
         else {
             continue;
         };

@@ -28,7 +28,8 @@ impl Share {
         let group = PathBuf::from(ROOT).join(format!("b2b-mcp-bench-{memory_mb}"));
         let quota = PERIOD_US * memory_mb / MB_PER_VCPU;
         let write = |file: &str, value: u64| {
-            std::fs::write(group.join(file), value.to_string()).map_err(|e| format!("{}: {e}", group.join(file).display()))
+            std::fs::write(group.join(file), value.to_string())
+                .map_err(|e| format!("{}: {e}", group.join(file).display()))
         };
         std::fs::create_dir_all(&group).map_err(|e| format!("{}: {e}", group.display()))?;
         write("cpu.cfs_period_us", PERIOD_US)?;

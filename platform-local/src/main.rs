@@ -4,7 +4,7 @@
 //! platform-local [--port 4000] [--db PATH] [--companies 20000] [--seed 42] [--auth api_key,iam,oidc]
 //!                [--tls] [--tls-dir DIR]   # HTTPS (local/test only); also PLATFORM_TLS=1.
 //!                                 # The CA is made at first start in DIR (default: tls/ beside
-//!                                 # the database): point the MCP server's APPSYNC_CA_FILE at DIR/ca.pem.
+//!                                 # the database): point the MCP server's LOCAL_CA_FILE at DIR/ca.pem.
 //! platform-local mint-token [--sub local-user] [--scope 'mcp:read mcp:write'] [--ttl 3600] [--port 4000]
 //!                           [--tls]   # a caller's token for the MCP server (make run AUTH=jwt);
 //!                                 # with --tls (or PLATFORM_TLS=1) issued by https://localhost:PORT
@@ -117,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
     );
     if let Some(tls) = &running.tls {
         eprintln!(
-            "platform-local: HTTPS with a local CA (local/test only): {} (the MCP server's APPSYNC_CA_FILE)",
+            "platform-local: HTTPS with a local CA (local/test only): {} (the MCP server's LOCAL_CA_FILE)",
             tls.ca_file().display()
         );
     }

@@ -107,9 +107,14 @@ impl TempPlatform {
         format!("{}/graphql", self.running.base_url())
     }
 
-    /// Over HTTPS, the CA certificate a client is to trust (the MCP server's `APPSYNC_CA_FILE`).
+    /// Over HTTPS, the CA certificate a client is to trust (the MCP server's `LOCAL_CA_FILE`).
     pub fn ca_file(&self) -> Option<PathBuf> {
         self.running.tls.as_ref().map(TlsFiles::ca_file)
+    }
+
+    /// Over HTTPS, the certificate files (to put a [`TlsFront`] under the same CA).
+    pub fn tls_files(&self) -> Option<&TlsFiles> {
+        self.running.tls.as_ref()
     }
 
     pub fn db_path(&self) -> &Path {

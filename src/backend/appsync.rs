@@ -20,8 +20,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::auth::{AuthHeaders, Authenticator};
-use crate::outbound::Outbound;
 use super::{BackendError, GraphqlBackend, Operation, OperationKind};
+use crate::outbound::Outbound;
 
 pub struct AppSyncBackend {
     http: reqwest::Client,
@@ -74,9 +74,26 @@ impl AppSyncBackend {
         if e.is_timeout() {
             BackendError::Timeout(self.attempt_timeout)
         } else {
-            BackendError::Unavailable(format!("transport: {}", e.without_url()))
+            BackendError::Unavailable(format!("transport: {}", causes(&e.without_url())))
         }
     }
+}
+
+/// An error and its causes, `a: b: c`: reqwest's own text ("error sending request") says nothing
+/// of why, and the cause (connection refused, an unknown certificate issuer) is what an operator
+/// needs. None of the layers below reqwest puts a header or a body in its message.
+pub(crate) fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// What an AppSync answer means. AppSync reports resolver errors as HTTP 200 with `errors`,
@@ -215,7 +232,8 @@ impl GraphqlBackend for AppSyncBackend {
         // The connection is opened with OPTIONS (a CORS preflight: no operation, nothing run, no
         // credentials sent); the first POST reuses it.
         let credentials = self.auth.headers(&self.url, b"", None, self.attempt_timeout);
-        let connection = self.http.request(reqwest::Method::OPTIONS, self.url.clone()).timeout(self.attempt_timeout).send();
+        let connection =
+            self.http.request(reqwest::Method::OPTIONS, self.url.clone()).timeout(self.attempt_timeout).send();
         let (credentials, connection) = tokio::join!(credentials, connection);
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match (credentials, connection) {
@@ -223,7 +241,7 @@ impl GraphqlBackend for AppSyncBackend {
             (credentials, connection) => tracing::info!(
                 elapsed_ms,
                 credentials = credentials.err().map(|e| e.to_string()),
-                connection = connection.err().map(|e| e.without_url().to_string()),
+                connection = connection.err().map(|e| causes(&e.without_url())),
                 "AppSync warm-up incomplete; the first call fetches what is missing"
             ),
         }

@@ -55,7 +55,12 @@ impl SecretSource {
         if let Some(region) = region {
             builder = builder.region(aws_sdk_secretsmanager::config::Region::new(region));
         }
-        SecretSource { client: Client::from_conf(builder.build()), secret_id: secret_id.to_owned(), ttl, cache: Cache::default() }
+        SecretSource {
+            client: Client::from_conf(builder.build()),
+            secret_id: secret_id.to_owned(),
+            ttl,
+            cache: Cache::default(),
+        }
     }
 
     /// The secret's string value, cached.

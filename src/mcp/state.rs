@@ -112,7 +112,9 @@ pub fn build_state_with(
 ) -> Arc<AppState> {
     let registry = Registry::from_config(&config);
     let tokens = match (&config.inbound_auth, &config.oidc) {
-        (config::InboundAuth::Jwt, Some(oidc)) => Some(Arc::new(TokenVerifier::new(oidc.clone(), verifier_http(&config)))),
+        (config::InboundAuth::Jwt, Some(oidc)) => {
+            Some(Arc::new(TokenVerifier::new(oidc.clone(), verifier_http(&config))))
+        }
         _ => None,
     };
     let industries = Default::default();

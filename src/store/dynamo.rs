@@ -107,7 +107,9 @@ impl DynamoState {
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match outcome {
             Ok(_) => tracing::debug!(elapsed_ms, "DynamoDB warmed: credentials and a connection ready"),
-            Err(e) => tracing::info!(elapsed_ms, error = %self.unavailable("GetItem", e), "DynamoDB warm-up failed; the first call connects itself"),
+            Err(e) => {
+                tracing::info!(elapsed_ms, error = %self.unavailable("GetItem", e), "DynamoDB warm-up failed; the first call connects itself")
+            }
         }
     }
 

@@ -7,13 +7,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use b2b_mcp::outbound::Outbound;
 use b2b_mcp::Mode;
 use b2b_mcp::backend::appsync::{AppSyncBackend, connect};
 use b2b_mcp::backend::operations::INDUSTRIES;
 use b2b_mcp::backend::{BackendError, GraphqlBackend};
 use b2b_mcp::config::AppsyncAuth;
 use b2b_mcp::error::Outcome;
+use b2b_mcp::outbound::Outbound;
 use platform_local::testing::free_port;
 use serde_json::json;
 
@@ -67,7 +67,11 @@ async fn api_key_secret_through_moto() {
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf",
         &proxy.url,
     );
-    let client = client_over(Arc::new(connect(&missing, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&missing, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
     let result = search(&client).await;
     assert!(text_of(&result).contains("could not authenticate to the company platform"), "{result}");
     assert_eq!(client.audit.records()[0].outcome, Outcome::BackendError);
@@ -76,7 +80,13 @@ async fn api_key_secret_through_moto() {
     let down = format!("http://127.0.0.1:{}", free_port().unwrap());
     let client = client_over(
         Arc::new(
-            connect(&stub.appsync_config(AppsyncAuth::ApiKey, &arn, &down), Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap(),
+            connect(
+                &stub.appsync_config(AppsyncAuth::ApiKey, &arn, &down),
+                Some(test_sdk_config()),
+                &Outbound::new(None).unwrap(),
+            )
+            .await
+            .unwrap(),
         ),
         Mode::Serve,
         &[],
@@ -94,7 +104,11 @@ async fn oidc_client_credentials_through_moto() {
     let arn = moto.create_secret("appsync-oidc", &secret.to_string()).await;
     let proxy = CountingProxy::start(&moto.url).await;
     let config = stub.appsync_config(AppsyncAuth::Oidc, &arn, &proxy.url);
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
 
     for _ in 0..3 {
         assert!(!is_error(&search(&client).await));
@@ -116,7 +130,11 @@ async fn a_token_endpoint_that_never_answers_fails_within_the_timeout() {
     let stub = Stub::start(vec![]).await;
     let mut config = stub.appsync_config(AppsyncAuth::Oidc, &arn, &moto.url);
     config.attempt_timeout = Duration::from_secs(1);
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
 
     let started = Instant::now();
     // The request deadline is 20 s: without a timeout of its own the fetch would run into it.
@@ -137,8 +155,11 @@ async fn a_cached_token_is_used_while_a_refresh_hangs() {
     let arn = moto.create_secret("appsync-oidc-slow", &oidc_secret(&stub.token_url())).await;
     let mut config = stub.appsync_config(AppsyncAuth::Oidc, &arn, &moto.url);
     config.attempt_timeout = Duration::from_secs(4);
-    let client =
-        Arc::new(client_over(Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()), Mode::Serve, &[]));
+    let client = Arc::new(client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    ));
     assert!(!is_error(&search(&client).await), "warm: token 1");
 
     // The next AppSync answer rejects the token; the token endpoint now takes 30 s.
@@ -176,8 +197,11 @@ async fn a_cached_secret_is_used_while_a_refetch_hangs() {
     let proxy = CountingProxy::start(&moto.url).await;
     let stub = Stub::start(vec![]).await;
     let config = stub.appsync_config(AppsyncAuth::ApiKey, &arn, &proxy.url);
-    let client =
-        Arc::new(client_over(Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()), Mode::Serve, &[]));
+    let client = Arc::new(client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    ));
     assert!(!is_error(&search(&client).await), "warm");
     assert_eq!(proxy.get_secret_value_calls(), 1);
 
@@ -216,7 +240,11 @@ async fn https_appsync_refuses_a_plain_http_token_endpoint() {
     let mut config = stub.appsync_config(AppsyncAuth::Oidc, &arn, &moto.url);
     // Loopback, and nothing listens there: this test must never reach beyond the machine.
     config.url = format!("https://127.0.0.1:{}/graphql", free_port().unwrap());
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
     let result = search(&client).await;
     assert_eq!(stub.token_requests(), 0, "the client secret never went over plain http");
     assert!(text_of(&result).contains("could not authenticate"), "{result}");
@@ -231,7 +259,11 @@ async fn a_waf_block_does_not_refetch_the_secret() {
     let proxy = CountingProxy::start(&moto.url).await;
     let stub = Stub::start(vec![]).await;
     let config = stub.appsync_config(AppsyncAuth::ApiKey, &arn, &proxy.url);
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
     assert!(!is_error(&search(&client).await), "warm");
     assert_eq!(proxy.get_secret_value_calls(), 1);
 

@@ -2,7 +2,7 @@
 //! server certificate it signed for `localhost`, `127.0.0.1` and `::1`, made with rcgen at first
 //! start and kept in a directory ([`CA_FILE`], [`CERT_FILE`], [`KEY_FILE`]), and the rustls
 //! configuration that serves them (aws-lc-rs, the provider the MCP server's rustls already uses).
-//! A client trusts the platform by trusting `ca.pem` alone (the MCP server: `APPSYNC_CA_FILE`);
+//! A client trusts the platform by trusting `ca.pem` alone (the MCP server: `LOCAL_CA_FILE`);
 //! nothing else should ever trust it. The CA's private key is never written: once the
 //! certificate is signed, nobody can sign another with this CA.
 //!
@@ -75,7 +75,7 @@ impl TlsFiles {
         &self.dir
     }
 
-    /// The CA certificate a client is to trust (the MCP server's `APPSYNC_CA_FILE`).
+    /// The CA certificate a client is to trust (the MCP server's `LOCAL_CA_FILE`).
     pub fn ca_file(&self) -> PathBuf {
         self.dir.join(CA_FILE)
     }
