@@ -5,7 +5,7 @@
 //! Two clients come out of it: reqwest (AppSync, the OIDC token endpoint, the callers' key set)
 //! over a rustls configuration built here, and the AWS SDK's HTTP client (Secrets Manager,
 //! DynamoDB, STS) built by smithy with the same roots. Before this, each reqwest client read the
-//! system's certificate store on its own (rustls-platform-verifier) and the SDK a third time.
+//! system's certificate store on its own (rustls-platform-verifier) and the SDK once more.
 
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
@@ -13,6 +13,8 @@ use std::sync::{Arc, LazyLock};
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use base64::Engine;
+use base64::prelude::BASE64_STANDARD;
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -26,15 +28,30 @@ pub enum OutboundError {
     Tls(String),
 }
 
-/// The system's trust anchors, read and parsed once per process (the first HTTPS client pays).
-static SYSTEM_ROOTS: LazyLock<Arc<RootCertStore>> = LazyLock::new(|| {
+/// The system's roots, read and parsed once per process (the first client built pays): the
+/// certificates rustls accepts, for reqwest, and the same again as PEM for the AWS SDK, which
+/// would otherwise read the store a second time (and panics on a certificate it cannot parse,
+/// so it gets only those rustls accepted).
+struct SystemRoots {
+    store: RootCertStore,
+    pem: Vec<u8>,
+}
+
+static SYSTEM_ROOTS: LazyLock<SystemRoots> = LazyLock::new(|| {
     let found = rustls_native_certs::load_native_certs();
-    let mut roots = RootCertStore::empty();
-    let (_added, _ignored) = roots.add_parsable_certificates(found.certs);
-    if roots.is_empty() {
+    let mut store = RootCertStore::empty();
+    let mut pem = Vec::new();
+    for cert in found.certs {
+        if store.add(cert.clone()).is_ok() {
+            pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
+            pem.extend_from_slice(BASE64_STANDARD.encode(cert.as_ref()).as_bytes());
+            pem.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
+        }
+    }
+    if store.is_empty() {
         tracing::warn!(errors = found.errors.len(), "no system trust roots found: HTTPS calls will fail");
     }
-    Arc::new(roots)
+    SystemRoots { store, pem }
 });
 
 /// The TLS every outbound connection uses; cheap to clone.
@@ -58,8 +75,12 @@ impl Outbound {
             Some(path) => Some(read_ca(path)?),
             None => None,
         };
-        let mut roots = RootCertStore::clone(&SYSTEM_ROOTS);
-        let mut store = TrustStore::default();
+        let system = &*SYSTEM_ROOTS;
+        let mut roots = system.store.clone();
+        let mut store = TrustStore::empty().with_native_roots(false);
+        if !system.pem.is_empty() {
+            store = store.with_pem_certificate(system.pem.clone());
+        }
         if let Some((pem, certs)) = local {
             for cert in certs {
                 roots.add(cert).map_err(|e| OutboundError::Tls(format!("local CA: {e}")))?;
