@@ -81,12 +81,13 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
     let mut out = format!(
         "# Cold start: process start to the first answered tools/call search_companies, in Lambda mode,\n\
          # over HTTPS (the platform's own CA; api_key: the secret from Secrets Manager behind TLS),\n\
-         # at Lambda's CPU share per memory size (cgroup cpu quota = MB/1769 of a core).\n\
+         # at Lambda's CPU share per memory size (cgroup cpu quota = MB/1769 of a core, period {} ms).\n\
          # {runs} processes per row after one unmeasured round, variants alternating; medians in ms.\n\
          # init: spawn to the first Runtime API poll; call: from there to the answer;\n\
          # warm: median of {} later invocations in the same process. Release profile.\n\
          # floor: examples/lambda_floor.rs, the same authenticated HTTPS POST with the same stack.\n\
          # binaries: b2b-mcp {} bytes, lambda_floor {} bytes, lambda_hello {} bytes\n",
+        super::share::period_us() / 1000,
         super::WARM_CALLS,
         size(Binary::Server),
         size(Binary::Floor),

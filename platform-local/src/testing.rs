@@ -167,7 +167,11 @@ impl TlsFront {
             let mut connections = JoinSet::new();
             loop {
                 let client = match listener.accept().await {
-                    Ok((client, _peer)) => client,
+                    Ok((client, _peer)) => {
+                        // No Nagle delay on either leg (see tls::serve).
+                        let _ = client.set_nodelay(true);
+                        client
+                    }
                     Err(error) => {
                         tls::serve::accept_failed(error).await;
                         continue;
@@ -181,6 +185,7 @@ impl TlsFront {
                     };
                     match AsyncTcpStream::connect(upstream).await {
                         Ok(mut server) => {
+                            let _ = server.set_nodelay(true);
                             let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
                         }
                         Err(error) => tracing::warn!(%error, %upstream, "TLS front: the upstream refused"),
