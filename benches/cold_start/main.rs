@@ -155,6 +155,16 @@ fn peak_rss_kib(pid: u32) -> u64 {
     line.and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
+/// CPU time a process has used so far, all its threads (`/proc/PID/task/*/schedstat`, ns).
+fn cpu_used(pid: u32) -> Duration {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
+    let ns = tasks
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|line| line.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+        .sum();
+    Duration::from_nanos(ns)
+}
+
 /// One process: spawned inside `share`, one cold and [`WARM_CALLS`] warm invocations.
 async fn once(
     path: &Path,
@@ -186,6 +196,7 @@ async fn once(
     let pid = child.id();
     let cold_done = rt.wait_answers(1, Duration::from_secs(60)).await;
     let peak_rss_kib = peak_rss_kib(pid);
+    let cpu = cpu_used(pid);
     let warm_done = cold_done && rt.wait_answers(1 + WARM_CALLS, Duration::from_secs(60)).await;
     let _ = child.kill();
     let _ = child.wait();
@@ -205,6 +216,7 @@ async fn once(
         first_call: answered - run.polls[0],
         total: answered - started,
         warm: warm[warm.len() / 2],
+        cpu,
         peak_rss_kib,
     }
 }

@@ -12,6 +12,8 @@ pub struct Sample {
     pub total: Duration,
     /// Median of the warm invocations after the cold one.
     pub warm: Duration,
+    /// CPU time (every thread) from exec to the first answer.
+    pub cpu: Duration,
     pub peak_rss_kib: u64,
 }
 
@@ -25,6 +27,7 @@ pub struct Cell {
     pub total: f64,
     pub total_p90: f64,
     pub warm: f64,
+    pub cpu: f64,
     pub rss_mb: f64,
 }
 
@@ -54,6 +57,7 @@ impl Cell {
             total: median(of(|s| s.total)),
             total_p90: p90(of(|s| s.total)),
             warm: median(of(|s| s.warm)),
+            cpu: median(of(|s| s.cpu)),
             rss_mb: median(samples.iter().map(|s| s.peak_rss_kib as f64 / 1024.0).collect()),
         }
     }
@@ -84,7 +88,9 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
          # at Lambda's CPU share per memory size (cgroup cpu quota = MB/1769 of a core, period {} ms).\n\
          # {runs} processes per row after one unmeasured round, variants alternating; medians in ms.\n\
          # init: spawn to the first Runtime API poll; call: from there to the answer;\n\
-         # warm: median of {} later invocations in the same process. Release profile.\n\
+         # warm: median of {} later invocations in the same process; CPU: CPU time of every\n\
+         # thread from exec to the first answer (the cause of the wall time at a small share).\n\
+         # Release profile.\n\
          # floor: examples/lambda_floor.rs, the same authenticated HTTPS POST with the same stack.\n\
          # binaries: b2b-mcp {} bytes, lambda_floor {} bytes, lambda_hello {} bytes\n",
         super::share::period_us() / 1000,
@@ -97,8 +103,8 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
         out.push_str(&format!("# NOTE: {note}\n"));
     }
     out.push_str(&format!(
-        "\n{:<8} {:<8} {:<8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>9}\n",
-        "share", "mode", "binary", "init", "call", "total", "p90", "warm", "RSS MB", "vs floor"
+        "\n{:<8} {:<8} {:<8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>9}\n",
+        "share", "mode", "binary", "init", "call", "total", "p90", "warm", "CPU", "RSS MB", "vs floor"
     ));
     let memories: Vec<Option<u64>> = {
         let mut m: Vec<_> = cells.iter().map(|c| c.memory_mb).collect();
@@ -119,7 +125,7 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
                     worst = Some((r, format!("{} {}", share_label(memory), mode.name())));
                 }
                 out.push_str(&format!(
-                    "{:<8} {:<8} {:<8} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>7.1} {:>9}\n",
+                    "{:<8} {:<8} {:<8} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>7.1} {:>7.1} {:>9}\n",
                     share_label(memory),
                     mode.name(),
                     if binary == Binary::Server { "b2b-mcp" } else { "floor" },
@@ -128,6 +134,7 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
                     c.total,
                     c.total_p90,
                     c.warm,
+                    c.cpu,
                     c.rss_mb,
                     ratio.map_or_else(String::new, |r| format!("x{r:.2}")),
                 ));
@@ -135,7 +142,7 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
         }
         if let Some(h) = find(memory, Binary::Hello, AuthMode::Iam) {
             out.push_str(&format!(
-                "{:<8} {:<8} {:<8} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>7.1}\n",
+                "{:<8} {:<8} {:<8} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>7.1} {:>7.1}\n",
                 share_label(memory),
                 "-",
                 "hello",
@@ -144,6 +151,7 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
                 h.total,
                 h.total_p90,
                 h.warm,
+                h.cpu,
                 h.rss_mb
             ));
         }
@@ -151,6 +159,19 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
     if let Some((ratio, at)) = worst {
         let verdict = if ratio <= 1.3 { "within" } else { "OVER" };
         out.push_str(&format!("\nb2b-mcp / floor, worst row: x{ratio:.2} at {at} ({verdict} the x1.30 goal)\n"));
+    }
+    for mode in [AuthMode::Iam, AuthMode::ApiKey] {
+        let ratios: Vec<f64> = memories
+            .iter()
+            .filter_map(|&m| Some(find(m, Binary::Server, mode)?.cpu / find(m, Binary::Floor, mode)?.cpu))
+            .collect();
+        if !ratios.is_empty() {
+            out.push_str(&format!(
+                "b2b-mcp / floor, CPU to the first answer, {}: median x{:.2} over the shares\n",
+                mode.name(),
+                median(ratios)
+            ));
+        }
     }
     out.push_str(&cost_table(cells, &memories));
     out

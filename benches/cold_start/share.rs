@@ -18,7 +18,11 @@ use std::process::Command;
 const ROOT: &str = "/sys/fs/cgroup/cpu";
 /// The CFS period, in microseconds.
 pub fn period_us() -> u64 {
-    std::env::var("COLD_START_CFS_PERIOD_US").ok().and_then(|v| v.parse().ok()).filter(|p| *p >= 1_000).unwrap_or(20_000)
+    std::env::var("COLD_START_CFS_PERIOD_US")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|p| *p >= 1_000)
+        .unwrap_or(20_000)
 }
 /// Memory per vCPU (AWS Lambda: "1,769 MB equals one vCPU").
 pub const MB_PER_VCPU: u64 = 1769;

@@ -212,8 +212,20 @@ pub fn http_client(url: &reqwest::Url, outbound: &Outbound) -> Result<reqwest::C
 
 /// The process's AWS configuration (credentials chain, region from the environment), on the
 /// outbound TLS: loaded once at start and shared by Secrets Manager, DynamoDB and SigV4.
+///
+/// Where the environment holds keys and a region (always on Lambda), they are named outright:
+/// the default chains would pick the same ones first, but building them (IMDS, web identity,
+/// ECS and SSO clients) was a tenth of a cold start's CPU in a profile (docs/benchmarks.md).
 pub async fn sdk_config(outbound: &Outbound) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(outbound.aws()).load().await
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(outbound.aws());
+    if set("AWS_ACCESS_KEY_ID").is_some() && set("AWS_SECRET_ACCESS_KEY").is_some() {
+        loader = loader.credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
+    }
+    if let Some(region) = set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")) {
+        loader = loader.region(aws_config::Region::new(region));
+    }
+    loader.load().await
 }
 
 /// `arn:aws:secretsmanager:<region>:<account>:secret:<name>` names its region.
