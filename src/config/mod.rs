@@ -12,6 +12,7 @@ use std::time::Duration;
 mod appsync;
 mod callers;
 mod error;
+pub mod logging;
 pub mod rate_limits;
 mod read;
 mod serve_limits;

@@ -331,3 +331,7 @@ mod tests {
         assert_eq!(scopes_from_gateway(Some(&vec!["x".into()]), &claims), ["x"]);
     }
 }
+
+#[cfg(test)]
+#[path = "token_tests.rs"]
+mod signature_tests;
