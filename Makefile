@@ -20,7 +20,7 @@ VENV_STAMP := $(VENV)/.installed-$(shell cat tests/clients/requirements.txt | sh
 NODE_STAMP := $(NODE_TOOLS)/.installed-$(shell cat tests/clients/package.json tests/clients/package-lock.json | sha256sum | cut -c1-16)
 
 .PHONY: help build build-debug release run stdio watch invoke test lint fmt tools smoke conformance \
-	inspector deploy logs bench bench-load bench-cold-start bench-throughput bench-allocators fuzz clean
+	inspector deploy logs bench bench-load bench-cold-start bench-throughput bench-allocators size fuzz clean
 
 help: ## this list
 	@awk 'BEGIN { FS = ":[^=]*## " } \
@@ -171,8 +171,8 @@ bench: $(VENV_STAMP) $(NODE_STAMP) ## every benchmark: MCP overhead, load with f
 bench-load: ## end to end on loopback and load with faults (FEATURES=, BENCH_RESULTS=)
 	$(bench_env) $(CARGO) bench --locked --bench load $(feature_flags)
 
-bench-cold-start: ## cold start of the release binaries against lambda_http's hello-world (FEATURES=)
-	$(bench_env) FEATURES="$(FEATURES)" CARGO='$(CARGO)' TARGET_DIR='$(TARGET_DIR)' scripts/bench-cold-start.sh
+bench-cold-start: $(VENV_STAMP) ## cold start over HTTPS at Lambda's CPU share per memory size, against the floor (FEATURES=)
+	$(bench_env) B2B_TOOLS_VENV=$(abspath $(VENV)) FEATURES="$(FEATURES)" CARGO='$(CARGO)' TARGET_DIR='$(TARGET_DIR)' scripts/bench-cold-start.sh
 
 # The release binary's requests per second, latency and CPU per request against the TypeScript
 # SDK v2's stateless server (createMcpHandler) on Node, alternating, from one command.
@@ -184,6 +184,16 @@ bench-allocators: ## load and cold start with glibc, mimalloc and jemalloc (benc
 	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/system FEATURES=
 	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/mimalloc FEATURES=alloc-mimalloc
 	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/jemalloc FEATURES=alloc-jemalloc
+
+# What the Lambda artifact is made of (scripts/size.sh): the zip's bytes as `make build` makes it,
+# and cargo-bloat's breakdown by crate and by function of the same binary with its symbols (the
+# `symbols` profile). cargo-bloat is installed on first use. SIZE_RESULTS=dir writes elsewhere.
+CARGO_BLOAT_VERSION := 0.12.1
+SIZE_RESULTS ?= bench-results/size
+size: $(VENV_STAMP) ## the arm64 Lambda binary by crate and function, and the zip's bytes (bench-results/size/)
+	$(add_lambda_target)
+	@$(CARGO) bloat --version >/dev/null 2>&1 || $(CARGO) install cargo-bloat --locked --version $(CARGO_BLOAT_VERSION)
+	$(VENV_PATH) CARGO='$(CARGO)' TARGET_DIR='$(TARGET_DIR)' SIZE_RESULTS='$(abspath $(SIZE_RESULTS))' scripts/size.sh
 
 ##@ Fuzz
 FUZZ_RUNS ?= 20000

@@ -10,8 +10,9 @@ CARGO="${CARGO:-cargo}"  # may carry arguments (`cargo +stable`): used unquoted
 features=()
 if [ -n "${FEATURES:-}" ]; then features=(--features "$FEATURES"); fi
 
-$CARGO build --locked --release --bin b2b-mcp --example lambda_hello "${features[@]}"
+$CARGO build --locked --release --bin b2b-mcp --example lambda_floor --example lambda_hello "${features[@]}"
 target_dir="${TARGET_DIR:-$(CARGO="$CARGO" scripts/target-dir.sh)}"
 mkdir -p "$target_dir/cold-start"
-cp "$target_dir/release/b2b-mcp" "$target_dir/release/examples/lambda_hello" "$target_dir/cold-start/"
+cp "$target_dir/release/b2b-mcp" "$target_dir/release/examples/lambda_floor" "$target_dir/release/examples/lambda_hello" \
+  "$target_dir/cold-start/"
 COLD_START_BINARIES="$target_dir/cold-start" $CARGO bench --locked --bench cold_start

@@ -33,7 +33,10 @@ for port in "$PLATFORM_PORT" "${BIND##*:}"; do
   fi
 done
 
-"$PROFILE_DIR/platform-local" --port "$PLATFORM_PORT" --companies "$COMPANIES" &
+# HTTPS, as AppSync is: the platform makes its own CA at first start (local/test only), and the
+# server trusts it through LOCAL_CA_FILE alone.
+TLS_DIR="${TLS_DIR:-.tools/platform/tls}"
+"$PROFILE_DIR/platform-local" --port "$PLATFORM_PORT" --companies "$COMPANIES" --tls-dir "$TLS_DIR" &
 PLATFORM=$!
 cleanup() { kill "$PLATFORM" 2>/dev/null || true; wait "$PLATFORM" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -50,11 +53,11 @@ done
 # AUTH=off (default): no token, every call is the fixed local principal (allowed on loopback only).
 # AUTH=jwt: the authenticated path, as a deployed stage: callers need a bearer token issued by the
 # platform's sign-in, which also publishes the keys the server checks it against.
-MINT="$PROFILE_DIR/platform-local mint-token --port $PLATFORM_PORT --sub you"
+MINT="$PROFILE_DIR/platform-local mint-token --tls --port $PLATFORM_PORT --sub you"
 case "$AUTH" in
   off) AUTH_ENV=(INBOUND_AUTH=off); AUTH_LINE="no token needed (AUTH=off; make run AUTH=jwt for the authenticated path)"
        CURL_AUTH=""; SMOKE_TOKEN="" ;;
-  jwt) AUTH_ENV=(INBOUND_AUTH=jwt "OIDC_ISSUER=http://127.0.0.1:$PLATFORM_PORT" OIDC_AUDIENCE=b2b-mcp)
+  jwt) AUTH_ENV=(INBOUND_AUTH=jwt "OIDC_ISSUER=https://localhost:$PLATFORM_PORT" OIDC_AUDIENCE=b2b-mcp)
        AUTH_LINE="bearer token required (AUTH=jwt), issued by the platform's sign-in"
        CURL_AUTH="-H \"authorization: Bearer \$TOKEN\" "; SMOKE_TOKEN='TOKEN=$TOKEN ' ;;
   *) echo "AUTH must be off or jwt" >&2; exit 2 ;;
@@ -65,7 +68,7 @@ if [ "$MUTATIONS" = on ]; then SMOKE_MUTATIONS="MUTATIONS=1"; fi
 
 cat <<MSG
 
-MCP endpoint: http://$BIND/mcp   (backend: platform-local on :$PLATFORM_PORT, SigV4)
+MCP endpoint: http://$BIND/mcp   (backend: platform-local on https://localhost:$PLATFORM_PORT, SigV4)
 Stage: $STAGE   mutations $MUTATIONS (ALLOW_MUTATIONS=$ALLOW_MUTATIONS)   auth: $AUTH
 Callers: $AUTH_LINE
 A caller's token (scopes mcp:read mcp:write; --scope mcp:read for one that cannot write):
@@ -84,6 +87,7 @@ MSG
 # the platform started above (its SigV4 check refuses other keys and other regions), and a
 # developer's own AWS settings would only break the run.
 env STAGE="$STAGE" ALLOW_MUTATIONS="$ALLOW_MUTATIONS" "${AUTH_ENV[@]}" \
-  APPSYNC_URL="http://127.0.0.1:$PLATFORM_PORT/graphql" APPSYNC_AUTH=iam AWS_REGION=us-east-1 \
+  APPSYNC_URL="https://localhost:$PLATFORM_PORT/graphql" LOCAL_CA_FILE="$TLS_DIR/ca.pem" \
+  APPSYNC_AUTH=iam AWS_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID=AKIDLOCALPLATFORM AWS_SECRET_ACCESS_KEY=local-platform-test-secret \
   "$PROFILE_DIR/b2b-mcp" serve --bind "$BIND"

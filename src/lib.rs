@@ -15,6 +15,7 @@
 //! tools/    one file per tool: params, validation, the GraphQL call, a flat output
 //! error     ToolError, and the one mapping to what the model reads
 //! backend/  GraphqlBackend (AppSync | memory)     store/  rate limits, idempotency
+//! outbound  TLS for every outbound connection: one rustls setup, the AWS SDK's HTTP client
 //! config/   settings from an injectable lookup; imports nothing from the crate
 //! ```
 //! - [`web`]: [`web::router`] is the stateless Streamable HTTP app (rmcp's service behind the
@@ -32,6 +33,8 @@
 //! - [`error`]: tool errors and the one mapping to what the model reads.
 //! - [`backend`]: the `GraphqlBackend` seam, the GraphQL documents, AppSync and its credentials.
 //! - [`store`]: rate limits and mutation idempotency across instances (DynamoDB) or in memory.
+//! - [`outbound`]: the TLS every outbound connection uses (system roots read once, one crypto
+//!   provider, the local CA only where a local stage names it).
 //! - [`config`]: settings, validated once at start; docs/configuration.md lists them all.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
@@ -42,6 +45,7 @@ pub mod config;
 pub mod error;
 pub mod inbound;
 pub mod mcp;
+pub mod outbound;
 pub mod store;
 pub(crate) mod tools;
 pub mod web;

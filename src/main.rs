@@ -10,7 +10,9 @@ use b2b_mcp::mcp::state::assemble;
 use b2b_mcp::mcp::{prompts, resources};
 use b2b_mcp::{McpServer, Mode, app, configure, listed_tools};
 use rmcp::ServiceExt;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[cfg(all(feature = "alloc-mimalloc", feature = "alloc-jemalloc"))]
 compile_error!("choose one allocator feature");
@@ -38,36 +40,18 @@ fn mode_from_args(args: &[String]) -> anyhow::Result<(Mode, Option<String>)> {
 }
 
 fn init_logging(mode: Mode) {
-    let mut filter = EnvFilter::try_from_env("LOG_LEVEL")
-        .or_else(|_| EnvFilter::try_from_env("RUST_LOG"))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    // These libraries log whole requests at debug/trace (tool arguments, headers); rmcp logs
-    // three lines per stateless request at info and every error answer, with the caller's text
-    // in it, at warn. Whatever level an operator picks, payloads and per-request noise never
-    // reach CloudWatch.
-    for quiet in [
-        "rmcp=error",
-        "hyper=info",
-        "hyper_util=info",
-        "h2=info",
-        "tower=info",
-        "lambda_runtime=info",
-        "lambda_http=info",
-        "reqwest=info",
-        "aws_config=info",
-        "aws_smithy_runtime=info",
-        "aws_sdk_secretsmanager=info",
-        "aws_sigv4=info",
-    ] {
-        if let Ok(directive) = quiet.parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    let builder = tracing_subscriber::fmt().json().flatten_event(true).with_current_span(false).with_env_filter(filter);
+    // LOG_LEVEL, RUST_LOG and the caps on chatty libraries: config::logging. The builder's own
+    // level (info by default) is opened fully, so that filter alone decides.
+    let filter = b2b_mcp::config::logging::log_filter(|name| std::env::var(name).ok());
+    let builder = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_max_level(LevelFilter::TRACE);
     // In stdio mode stdout is the protocol channel: logs must go elsewhere.
     match mode {
-        Mode::Stdio => builder.with_writer(std::io::stderr).init(),
-        Mode::Lambda | Mode::Serve => builder.with_writer(std::io::stdout).init(),
+        Mode::Stdio => builder.with_writer(std::io::stderr).finish().with(filter).init(),
+        Mode::Lambda | Mode::Serve => builder.with_writer(std::io::stdout).finish().with(filter).init(),
     }
 }
 
@@ -92,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
         Some(table) => format!("dynamodb:{table}"),
         None => "memory (limits and idempotency hold per instance)".to_owned(),
     };
-    let state = assemble(config, Arc::new(sink)).await.context("AppSync client")?;
+    let state = assemble(config, Arc::new(sink)).await.context("backend and TLS setup")?;
     let c = &state.config;
     tracing::info!(
         stage = %c.stage,

@@ -10,6 +10,8 @@
 //! Top-down, in the order a request travels; each module uses only modules listed after it.
 //! - `server` (private; [`start`], [`Settings`] and [`Running`] are re-exported here): the
 //!   HTTP face: `/graphql`, the fault admin endpoint, the sign-in's token, discovery and JWKS.
+//! - [`tls`]: HTTPS, local/test only: a CA and certificate made at first start, the TLS accept
+//!   loop (`tls/`: files, serve).
 //! - [`defaults`]: the test-only credentials `make run` and the tests share.
 //! - [`auth`]: AppSync-faithful request authentication (`auth/`: dispatch, SigV4, JWT, test keys).
 //! - [`graphql`]: the schema and resolvers (`graphql/`: types, query, mutation).
@@ -17,7 +19,8 @@
 //! - [`faults`]: injected latency, HTTP errors, malformed bodies, resolver errors.
 //! - [`db`]: the SQLite database and its queries (`db/`: one file per subject).
 //! - [`generate`]: deterministic company profiles (`generate/`: names, draws, descriptions, data).
-//! - [`testing`]: for tests and benches: a temporary platform, free ports and port waits.
+//! - [`testing`]: for tests and benches: a temporary platform (HTTP or HTTPS), a TLS front for
+//!   any plain server, free ports and port waits.
 
 pub mod auth;
 pub mod db;
@@ -28,5 +31,6 @@ pub mod graphql;
 pub mod interpret;
 mod server;
 pub mod testing;
+pub mod tls;
 
 pub use server::{Running, Settings, start};

@@ -2,8 +2,12 @@
 //!
 //! ```text
 //! platform-local [--port 4000] [--db PATH] [--companies 20000] [--seed 42] [--auth api_key,iam,oidc]
+//!                [--tls] [--tls-dir DIR]   # HTTPS (local/test only); also PLATFORM_TLS=1.
+//!                                 # The CA is made at first start in DIR (default: tls/ beside
+//!                                 # the database): point the MCP server's LOCAL_CA_FILE at DIR/ca.pem.
 //! platform-local mint-token [--sub local-user] [--scope 'mcp:read mcp:write'] [--ttl 3600] [--port 4000]
-//!                                 # a caller's token for the MCP server (make run AUTH=jwt)
+//!                           [--tls]   # a caller's token for the MCP server (make run AUTH=jwt);
+//!                                 # with --tls (or PLATFORM_TLS=1) issued by https://localhost:PORT
 //! platform-local mint-token --appsync [--sub S]   # a token for the platform's own OIDC mode
 //! ```
 
@@ -14,10 +18,17 @@ use std::time::SystemTime;
 use anyhow::{Context, bail};
 use platform_local::auth::{self, Mode};
 use platform_local::defaults;
+use platform_local::tls::TlsFiles;
 use platform_local::{Settings, start};
 
 fn value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+/// HTTPS was asked for: `--tls`, `--tls-dir DIR`, or `PLATFORM_TLS=1` (or `true`).
+fn tls_asked(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--tls" || a == "--tls-dir")
+        || matches!(std::env::var("PLATFORM_TLS").as_deref().map(str::trim), Ok("1" | "true"))
 }
 
 fn auth_modes(modes: &str) -> anyhow::Result<Vec<Mode>> {
@@ -57,7 +68,9 @@ async fn main() -> anyhow::Result<()> {
         } else {
             // A caller's token for the MCP server (`make run AUTH=jwt`), issued by this platform.
             let port = value(&args, "--port").unwrap_or("4000");
-            let issuer = value(&args, "--issuer").map_or_else(|| format!("http://127.0.0.1:{port}"), str::to_owned);
+            let base =
+                if tls_asked(&args) { format!("https://localhost:{port}") } else { format!("http://127.0.0.1:{port}") };
+            let issuer = value(&args, "--issuer").map_or(base, str::to_owned);
             let now = auth::now_seconds();
             let claims = serde_json::json!({
                 "sub": sub, "iss": issuer, "aud": value(&args, "--audience").unwrap_or(defaults::MCP_AUDIENCE),
@@ -77,6 +90,14 @@ async fn main() -> anyhow::Result<()> {
     if let Some(dir) = db_path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    let tls = if tls_asked(&args) {
+        let dir = value(&args, "--tls-dir")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| db_path.parent().unwrap_or(std::path::Path::new(".")).join("tls"));
+        Some(TlsFiles::load_or_create(&dir).with_context(|| format!("the TLS files in {}", dir.display()))?)
+    } else {
+        None
+    };
     let settings = Settings {
         bind: SocketAddr::from(([127, 0, 0, 1], port)),
         db_path: db_path.clone(),
@@ -84,15 +105,22 @@ async fn main() -> anyhow::Result<()> {
         seed,
         auth: defaults::auth_config(&auth_modes(value(&args, "--auth").unwrap_or("api_key,iam,oidc"))?),
         progress: true,
+        tls,
     };
     let started = std::time::Instant::now();
     let running = start(settings).await?;
     eprintln!(
-        "platform-local: {companies} companies (seed {seed}) in {} ready in {:.1} s; GraphQL at http://{}/graphql",
+        "platform-local: {companies} companies (seed {seed}) in {} ready in {:.1} s; GraphQL at {}/graphql",
         db_path.display(),
         started.elapsed().as_secs_f64(),
-        running.addr
+        running.base_url()
     );
+    if let Some(tls) = &running.tls {
+        eprintln!(
+            "platform-local: HTTPS with a local CA (local/test only): {} (the MCP server's LOCAL_CA_FILE)",
+            tls.ca_file().display()
+        );
+    }
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

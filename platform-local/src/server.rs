@@ -1,7 +1,7 @@
 //! The platform's HTTP face (axum): `POST /graphql` (authentication, then faults, then AppSync's
 //! request checks and error shapes), the fault admin endpoint, and the identity provider's
 //! endpoints (client-credentials token, OpenID discovery, JWKS). [`start`] builds or opens the
-//! database and serves on the given address.
+//! database and serves on the given address, over HTTP or, with [`Settings::tls`], HTTPS.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use crate::auth::{self, AuthConfig};
 use crate::faults::{FailField, Fault, Faults};
 use crate::graphql::{self, PlatformSchema};
+use crate::tls::{self, TlsFiles};
 use crate::{db, defaults};
 
 /// How to run the platform.
@@ -30,12 +31,15 @@ pub struct Settings {
     pub seed: u64,
     pub auth: AuthConfig,
     pub progress: bool,
+    /// Serve HTTPS with these files (local/test only: [`crate::tls`]); plain HTTP when `None`.
+    pub tls: Option<TlsFiles>,
 }
 
 struct Platform {
     schema: PlatformSchema,
     auth: AuthConfig,
     faults: Arc<Faults>,
+    scheme: &'static str,
 }
 
 /// A running platform: its address and the handle tests use to inject faults.
@@ -43,6 +47,19 @@ pub struct Running {
     pub addr: SocketAddr,
     pub faults: Arc<Faults>,
     pub db: db::Db,
+    /// The certificate files when it serves HTTPS.
+    pub tls: Option<TlsFiles>,
+}
+
+impl Running {
+    /// Where it answers: `http://127.0.0.1:PORT`, or `https://localhost:PORT` over TLS (the
+    /// name the certificate is for, as a client would write it).
+    pub fn base_url(&self) -> String {
+        match self.tls {
+            Some(_) => format!("https://localhost:{}", self.addr.port()),
+            None => format!("http://{}", self.addr),
+        }
+    }
 }
 
 /// Build (or open) the database and serve until the process ends.
@@ -51,8 +68,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         (settings.db_path.clone(), settings.companies, settings.seed, settings.progress);
     let db = tokio::task::spawn_blocking(move || db::Db::open(&path, companies, seed, progress)).await??;
     let faults = Arc::new(Faults::default());
+    let scheme = if settings.tls.is_some() { "https" } else { "http" };
     let platform =
-        Arc::new(Platform { schema: graphql::schema(db.clone()), auth: settings.auth, faults: faults.clone() });
+        Arc::new(Platform { schema: graphql::schema(db.clone()), auth: settings.auth, faults: faults.clone(), scheme });
     let app = Router::new()
         .route("/graphql", post(graphql_endpoint))
         .route("/_admin/faults", post(set_fault).delete(clear_fault))
@@ -61,14 +79,23 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .route("/.well-known/jwks.json", get(|| async { axum::Json(auth::jwks()) }))
         .route("/health", get(|| async { "ok" }))
         .with_state(platform);
+    // Built before binding, so a bad certificate is reported without a port half opened.
+    let acceptor = settings.tls.as_ref().map(TlsFiles::acceptor).transpose()?;
     let listener = tokio::net::TcpListener::bind(settings.bind).await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "platform server stopped");
+    match acceptor {
+        Some(acceptor) => {
+            tokio::spawn(tls::serve::https(listener, app, acceptor, tls::HANDSHAKE_TIMEOUT));
         }
-    });
-    Ok(Running { addr, faults, db })
+        None => {
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "platform server stopped");
+                }
+            });
+        }
+    }
+    Ok(Running { addr, faults, db, tls: settings.tls })
 }
 
 /// The identity provider's client-credentials grant, so the OIDC mode can be exercised end to
@@ -97,9 +124,9 @@ async fn token_endpoint(headers: HeaderMap, body: String) -> Response {
 
 /// The sign-in's discovery document: MCP clients' tokens are issued by this platform at its own
 /// address (as a user pool is, in front of a deployed stage), and the server finds the keys here.
-async fn openid_configuration(headers: HeaderMap) -> Response {
+async fn openid_configuration(State(p): State<Arc<Platform>>, headers: HeaderMap) -> Response {
     let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1");
-    let issuer = format!("http://{host}");
+    let issuer = format!("{}://{host}", p.scheme);
     axum::Json(json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 use super::auth::{AuthHeaders, Authenticator};
 use super::{BackendError, GraphqlBackend, Operation, OperationKind};
+use crate::outbound::Outbound;
 
 pub struct AppSyncBackend {
     http: reqwest::Client,
@@ -73,9 +74,26 @@ impl AppSyncBackend {
         if e.is_timeout() {
             BackendError::Timeout(self.attempt_timeout)
         } else {
-            BackendError::Unavailable(format!("transport: {}", e.without_url()))
+            BackendError::Unavailable(format!("transport: {}", causes(&e.without_url())))
         }
     }
+}
+
+/// An error and its causes, `a: b: c`: reqwest's own text ("error sending request") says nothing
+/// of why, and the cause (connection refused, an unknown certificate issuer) is what an operator
+/// needs. None of the layers below reqwest puts a header or a body in its message.
+pub(crate) fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// What an AppSync answer means. AppSync reports resolver errors as HTTP 200 with `errors`,
@@ -125,23 +143,26 @@ fn jittered_pause() -> Duration {
     Duration::from_millis(rand::rng().random_range(100..=400))
 }
 
-/// Build the client from configuration. No network call: credentials, secrets and tokens are
-/// fetched on first use, so a cold start pays only for what a request needs.
+/// Build the client from configuration, with the process's outbound TLS. No network call here:
+/// credentials, secrets and tokens are fetched on first use, or ahead of it by
+/// [`GraphqlBackend::warm`] during init.
 ///
-/// `sdk` replaces the default AWS configuration chain (tests pass fixed credentials).
+/// `sdk` is the process's AWS configuration (its HTTP client from `outbound`); `None` loads the
+/// default chain (tests pass fixed credentials).
 pub async fn connect(
     config: &crate::config::AppsyncConfig,
     sdk: Option<aws_config::SdkConfig>,
+    outbound: &Outbound,
 ) -> Result<AppSyncBackend, BackendError> {
     use crate::config::AppsyncAuth;
     let url = reqwest::Url::parse(&config.url).map_err(|e| BackendError::Unavailable(format!("APPSYNC_URL: {e}")))?;
-    let http = http_client(&url)?;
+    let http = http_client(&url, outbound)?;
+    let sdk = match sdk {
+        Some(sdk) => sdk,
+        None => sdk_config(outbound).await,
+    };
     let auth = match config.auth {
         AppsyncAuth::Iam => {
-            let sdk = match &sdk {
-                Some(sdk) => sdk.clone(),
-                None => sdk_config(config.region.clone()).await,
-            };
             let provider = sdk
                 .credentials_provider()
                 .ok_or_else(|| BackendError::Credentials("no AWS credentials provider".into()))?;
@@ -150,14 +171,10 @@ pub async fn connect(
         }
         AppsyncAuth::ApiKey | AppsyncAuth::Oidc => {
             let arn = config.secret_arn.as_deref().unwrap_or_default();
+            // The secret's own region first: a stage may keep it elsewhere than the function.
             let region = secret_region(arn).or_else(|| config.region.clone());
-            let sdk = match sdk {
-                Some(sdk) => sdk,
-                None => sdk_config(region).await,
-            };
-            let secret =
-                super::secrets::SecretSource::new(&sdk, config.secrets_endpoint_url.as_deref(), arn, config.secret_ttl)
-                    .await?;
+            let endpoint = config.secrets_endpoint_url.as_deref();
+            let secret = super::secrets::SecretSource::new(&sdk, region, endpoint, arn, config.secret_ttl);
             match config.auth {
                 AppsyncAuth::ApiKey => Authenticator::ApiKey { secret },
                 _ => Authenticator::Oidc { secret, http: http.clone(), token: Default::default() },
@@ -170,7 +187,7 @@ pub async fn connect(
 /// The HTTP client for AppSync and the token endpoint: no redirects, and https only unless the
 /// URL is plain http on loopback (the local platform; anything else is refused). With an https
 /// URL the client cannot speak plain http at all, so an http token endpoint is refused too.
-pub fn http_client(url: &reqwest::Url) -> Result<reqwest::Client, BackendError> {
+pub fn http_client(url: &reqwest::Url, outbound: &Outbound) -> Result<reqwest::Client, BackendError> {
     let host = url.host_str().unwrap_or_default();
     let loopback = host == "localhost"
         || host
@@ -183,7 +200,8 @@ pub fn http_client(url: &reqwest::Url) -> Result<reqwest::Client, BackendError> 
         "http" if loopback => false,
         _ => return Err(BackendError::Unavailable("APPSYNC_URL must be https (plain http only on loopback)".into())),
     };
-    reqwest::Client::builder()
+    outbound
+        .http()
         .connect_timeout(Duration::from_secs(2))
         .pool_idle_timeout(Duration::from_secs(60))
         .redirect(reqwest::redirect::Policy::none())
@@ -192,10 +210,19 @@ pub fn http_client(url: &reqwest::Url) -> Result<reqwest::Client, BackendError> 
         .map_err(|e| BackendError::Unavailable(format!("HTTP client: {e}")))
 }
 
-/// The shared AWS configuration; with the region given, no region lookup happens at all.
-async fn sdk_config(region: Option<String>) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(region) = region {
+/// The process's AWS configuration (credentials chain, region from the environment), on the
+/// outbound TLS: loaded once at start and shared by Secrets Manager, DynamoDB and SigV4.
+///
+/// Where the environment holds keys and a region (always on Lambda), they are named outright:
+/// the default chains would pick the same ones first, but building them (IMDS, web identity,
+/// ECS and SSO clients) was a tenth of a cold start's CPU in a profile (docs/benchmarks.md).
+pub async fn sdk_config(outbound: &Outbound) -> aws_config::SdkConfig {
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(outbound.aws());
+    if set("AWS_ACCESS_KEY_ID").is_some() && set("AWS_SECRET_ACCESS_KEY").is_some() {
+        loader = loader.credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
+    }
+    if let Some(region) = set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")) {
         loader = loader.region(aws_config::Region::new(region));
     }
     loader.load().await
@@ -211,6 +238,27 @@ fn secret_region(arn: &str) -> Option<String> {
 
 #[async_trait]
 impl GraphqlBackend for AppSyncBackend {
+    async fn warm(&self) {
+        let started = std::time::Instant::now();
+        // Credentials (or the secret, or a token) and a pooled TLS connection, side by side.
+        // The connection is opened with OPTIONS (a CORS preflight: no operation, nothing run, no
+        // credentials sent); the first POST reuses it.
+        let credentials = self.auth.headers(&self.url, b"", None, self.attempt_timeout);
+        let connection =
+            self.http.request(reqwest::Method::OPTIONS, self.url.clone()).timeout(self.attempt_timeout).send();
+        let (credentials, connection) = tokio::join!(credentials, connection);
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match (credentials, connection) {
+            (Ok(_), Ok(_)) => tracing::debug!(elapsed_ms, "AppSync warmed: credentials and a connection ready"),
+            (credentials, connection) => tracing::info!(
+                elapsed_ms,
+                credentials = credentials.err().map(|e| e.to_string()),
+                connection = connection.err().map(|e| causes(&e.without_url())),
+                "AppSync warm-up incomplete; the first call fetches what is missing"
+            ),
+        }
+    }
+
     async fn execute(&self, operation: &Operation, variables: Value) -> Result<Value, BackendError> {
         let body = json!({"query": operation.document, "operationName": operation.name, "variables": variables});
         let body = bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| BackendError::Malformed(e.to_string()))?);
@@ -272,18 +320,19 @@ mod tests {
 
     #[test]
     fn plain_http_only_on_loopback() {
+        let outbound = Outbound::new(None).unwrap();
         for ok in [
             "https://abc.appsync-api.eu-west-1.amazonaws.com/graphql",
             "http://127.0.0.1:9/graphql",
             "http://[::1]:9/graphql",
             "http://localhost:9/graphql",
         ] {
-            assert!(http_client(&reqwest::Url::parse(ok).unwrap()).is_ok(), "{ok}");
+            assert!(http_client(&reqwest::Url::parse(ok).unwrap(), &outbound).is_ok(), "{ok}");
         }
         for refused in
             ["http://abc.appsync-api.eu-west-1.amazonaws.com/graphql", "http://10.0.0.1/graphql", "ftp://127.0.0.1/x"]
         {
-            assert!(http_client(&reqwest::Url::parse(refused).unwrap()).is_err(), "{refused}");
+            assert!(http_client(&reqwest::Url::parse(refused).unwrap(), &outbound).is_err(), "{refused}");
         }
     }
 

@@ -66,6 +66,11 @@ pub enum BackendError {
 pub trait GraphqlBackend: Send + Sync {
     /// Send `operation` with `variables` (a JSON object) and return the response's `data`.
     async fn execute(&self, operation: &Operation, variables: Value) -> Result<Value, BackendError>;
+
+    /// Prepare what the first call would otherwise wait for (credentials, a secret, the TLS
+    /// connection). Called once at start in the background and bounded by the call path's own
+    /// timeouts; a failure is only logged, and the first call fetches again.
+    async fn warm(&self) {}
 }
 
 /// Typed call: serialise the variables, decode `data` into `D`.

@@ -32,13 +32,15 @@ pub struct SecretSource {
 }
 
 impl SecretSource {
-    /// Build the client (no network call).
-    pub async fn new(
+    /// Build the client (no network call), in `region` when given (the secret's own), else the
+    /// configuration's.
+    pub fn new(
         sdk: &SdkConfig,
+        region: Option<String>,
         endpoint_url: Option<&str>,
         secret_id: &str,
         ttl: Duration,
-    ) -> Result<SecretSource, BackendError> {
+    ) -> SecretSource {
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(ATTEMPT_TIMEOUT)
             .operation_attempt_timeout(ATTEMPT_TIMEOUT)
@@ -50,12 +52,15 @@ impl SecretSource {
         if let Some(url) = endpoint_url {
             builder = builder.endpoint_url(url);
         }
-        Ok(SecretSource {
+        if let Some(region) = region {
+            builder = builder.region(aws_sdk_secretsmanager::config::Region::new(region));
+        }
+        SecretSource {
             client: Client::from_conf(builder.build()),
             secret_id: secret_id.to_owned(),
             ttl,
             cache: Cache::default(),
-        })
+        }
     }
 
     /// The secret's string value, cached.

@@ -12,6 +12,7 @@ use std::time::Duration;
 mod appsync;
 mod callers;
 mod error;
+pub mod logging;
 pub mod rate_limits;
 mod read;
 mod serve_limits;
@@ -80,6 +81,9 @@ pub struct Config {
     pub state_table: Option<String>,
     /// DynamoDB endpoint override (moto in tests); AWS_ENDPOINT_URL works too.
     pub state_endpoint_url: Option<String>,
+    /// A CA (PEM file) every outbound TLS connection trusts besides the system's roots: the local
+    /// platform's and its stand-ins' (LOCAL_CA_FILE; local and test stages only).
+    pub local_ca_file: Option<std::path::PathBuf>,
     /// How long a mutation's result answers an identical repeat.
     pub idempotency_retention: Duration,
     /// How long a running mutation holds its key before a repeat may run it again.
@@ -226,6 +230,15 @@ impl Config {
             .collect();
         let state_table = get("STATE_TABLE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let state_endpoint_url = get("STATE_ENDPOINT_URL").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let local_ca_file = get("LOCAL_CA_FILE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        if let Some(file) = &local_ca_file
+            && matches!(stage.as_str(), "prod" | "staging")
+        {
+            // A deployed stage trusts the public roots only: a CA file there could only be a
+            // mistake or someone's way to read the platform's traffic.
+            return Err(invalid("LOCAL_CA_FILE", file, "unset in staging and prod (local and test stages only)"));
+        }
+        let local_ca_file = local_ca_file.map(std::path::PathBuf::from);
         let idempotency_retention = Duration::from_secs(positive(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?);
         let idempotency_lease = millis(&get, "IDEMPOTENCY_LEASE_MS", request_deadline.as_millis() as u64 + 5_000)?;
         // A lease must outlive the call holding it (the deadline, plus the store's own 2 s), or a
@@ -260,6 +273,7 @@ impl Config {
             rate_limits,
             state_table,
             state_endpoint_url,
+            local_ca_file,
             idempotency_retention,
             idempotency_lease,
             max_body_bytes: 1024 * 1024,

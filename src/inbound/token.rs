@@ -119,11 +119,12 @@ struct OpenIdConfiguration {
 }
 
 impl TokenVerifier {
-    pub fn new(oidc: OidcConfig) -> TokenVerifier {
+    /// `http`: a builder on the process's outbound TLS (`crate::outbound`).
+    pub fn new(oidc: OidcConfig, http: reqwest::ClientBuilder) -> TokenVerifier {
         // https only, unless the issuer itself is the local platform on loopback (config allows
         // plain http nowhere else), so a redirect can never downgrade the key fetch.
         let https_only = oidc.issuer.starts_with("https://");
-        let http = reqwest::Client::builder()
+        let http = http
             .timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::limited(3))
             .https_only(https_only)
@@ -330,3 +331,7 @@ mod tests {
         assert_eq!(scopes_from_gateway(Some(&vec!["x".into()]), &claims), ["x"]);
     }
 }
+
+#[cfg(test)]
+#[path = "token_tests.rs"]
+mod signature_tests;

@@ -12,6 +12,7 @@ use crate::backend::{BackendError, GraphqlBackend, appsync};
 use crate::config::{self, Config};
 use crate::inbound::token::TokenVerifier;
 use crate::mcp::registry::Registry;
+use crate::outbound::{Outbound, OutboundError};
 use crate::store::dynamo::DynamoState;
 use crate::store::memory::{LocalRateLimiter, MemoryIdempotency};
 use crate::store::{IdempotencyStore, RateLimiter};
@@ -52,14 +53,26 @@ const INDUSTRIES_TTL: Duration = Duration::from_secs(300);
 
 /// What a process serves with, from its configuration (Lambda init, `serve` and stdio start): the
 /// AppSync backend (or the built-in sample when there is no APPSYNC_URL), and the shared DynamoDB
-/// stores when the stage has a STATE_TABLE (else in memory). Nothing here calls the network.
-pub async fn assemble(config: Config, audit: Arc<dyn AuditSink>) -> Result<Arc<AppState>, BackendError> {
+/// stores when the stage has a STATE_TABLE (else in memory), all on one outbound TLS setup and
+/// one AWS configuration. Nothing here waits on the network: the backend's and the stores'
+/// warm-ups (credentials, the secret, a TLS connection each) start in the background, so the
+/// first call finds them ready or fetches them itself, and a slow dependency never holds the start.
+pub async fn assemble(config: Config, audit: Arc<dyn AuditSink>) -> Result<Arc<AppState>, AssembleError> {
+    let outbound = Outbound::new(config.local_ca_file.as_deref())?;
+    // The AWS configuration only where something uses it (the sample needs none).
+    let sdk = match (&config.appsync, &config.state_table) {
+        (None, None) => None,
+        _ => Some(appsync::sdk_config(&outbound).await),
+    };
     let backend: Arc<dyn GraphqlBackend> = match &config.appsync {
-        Some(settings) => Arc::new(appsync::connect(settings, None).await?),
+        Some(settings) => Arc::new(appsync::connect(settings, sdk.clone(), &outbound).await?),
         None => Arc::new(MemoryBackend::new()),
     };
-    let Some(table) = config.state_table.clone() else { return Ok(build_state(config, backend, audit)) };
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    let warm_backend = backend.clone();
+    tokio::spawn(async move { warm_backend.warm().await });
+    let (Some(table), Some(sdk)) = (config.state_table.clone(), sdk) else {
+        return Ok(build_state(config, backend, audit));
+    };
     let shared = Arc::new(DynamoState::new(
         &sdk,
         config.state_endpoint_url.as_deref(),
@@ -67,7 +80,18 @@ pub async fn assemble(config: Config, audit: Arc<dyn AuditSink>) -> Result<Arc<A
         config.rate_limits.clone(),
         config.idempotency_retention,
     ));
+    let warm_store = shared.clone();
+    tokio::spawn(async move { warm_store.warm().await });
     Ok(build_state_with(config, backend, audit, shared.clone(), shared))
+}
+
+/// Why a process cannot be assembled: its CA file or its backend settings.
+#[derive(Debug, thiserror::Error)]
+pub enum AssembleError {
+    #[error(transparent)]
+    Outbound(#[from] OutboundError),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
 }
 
 /// Build the process-wide state once (Lambda init, `serve` start, a test), with in-memory rate
@@ -88,11 +112,26 @@ pub fn build_state_with(
 ) -> Arc<AppState> {
     let registry = Registry::from_config(&config);
     let tokens = match (&config.inbound_auth, &config.oidc) {
-        (config::InboundAuth::Jwt, Some(oidc)) => Some(Arc::new(TokenVerifier::new(oidc.clone()))),
+        (config::InboundAuth::Jwt, Some(oidc)) => {
+            Some(Arc::new(TokenVerifier::new(oidc.clone(), verifier_http(&config))))
+        }
         _ => None,
     };
     let industries = Default::default();
     Arc::new(AppState { config, registry, backend, limiter, idempotency, audit, industries, tokens })
+}
+
+/// The HTTP client builder for the token verifier, on the outbound TLS. `assemble` has already
+/// refused a bad CA file; a state built without it (a test) with a bad file falls back to
+/// reqwest's own TLS on the system roots, which trusts less, never more.
+fn verifier_http(config: &Config) -> reqwest::ClientBuilder {
+    match Outbound::new(config.local_ca_file.as_deref()) {
+        Ok(outbound) => outbound.http(),
+        Err(e) => {
+            tracing::error!(error = %e, "LOCAL_CA_FILE unusable; the token verifier trusts the system roots only");
+            reqwest::Client::builder()
+        }
+    }
 }
 
 /// Names of the tools this deployment lists, in order.

@@ -98,6 +98,21 @@ impl DynamoState {
         DynamoState { client: Client::from_conf(config.build()), table: table.to_owned(), limits, retention }
     }
 
+    /// Open the TLS connection and resolve credentials before the first call needs them: one
+    /// GetItem of a key no record uses (half a read unit per cold start; the role may GetItem
+    /// already). Bounded by the client's timeouts; a failure is only logged.
+    pub async fn warm(&self) {
+        let started = std::time::Instant::now();
+        let outcome = self.client.get_item().table_name(&self.table).key(PK, s("warm-up")).send().await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(_) => tracing::debug!(elapsed_ms, "DynamoDB warmed: credentials and a connection ready"),
+            Err(e) => {
+                tracing::info!(elapsed_ms, error = %self.unavailable("GetItem", e), "DynamoDB warm-up failed; the first call connects itself")
+            }
+        }
+    }
+
     /// Count one call in one window: one conditional update, atomic however many instances race.
     async fn count_call(
         &self,

@@ -13,6 +13,7 @@ use b2b_mcp::backend::appsync::{AppSyncBackend, connect};
 use b2b_mcp::backend::auth::Authenticator;
 use b2b_mcp::config::{AppsyncAuth, AppsyncConfig};
 use b2b_mcp::error::Outcome;
+use b2b_mcp::outbound::Outbound;
 use serde_json::json;
 
 use crate::common::aws::test_sdk_config;
@@ -160,7 +161,11 @@ async fn a_secrets_manager_that_never_answers_fails_within_its_operation_timeout
     let stub = Stub::start(vec![]).await;
     let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:appsync-key-AbCdEf";
     let config = stub.appsync_config(AppsyncAuth::ApiKey, arn, &silent.url(""));
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
 
     let started = Instant::now();
     let result = within(Duration::from_secs(10), "the tool call", search(&client)).await;
@@ -194,7 +199,11 @@ async fn redirects_are_not_followed() {
             .region(aws_config::Region::new("eu-west-1"))
             .credentials_provider(SharedCredentialsProvider::new(creds))
             .build();
-        let client = client_over(Arc::new(connect(&config, Some(sdk)).await.unwrap()), Mode::Serve, &[]);
+        let client = client_over(
+            Arc::new(connect(&config, Some(sdk), &Outbound::new(None).unwrap()).await.unwrap()),
+            Mode::Serve,
+            &[],
+        );
         let result = search(&client).await;
         let followed: Vec<bool> =
             elsewhere.seen().iter().map(|s| s.headers.contains_key("x-amz-security-token")).collect();

@@ -28,5 +28,6 @@ mod settings;
 mod source;
 mod state_unreachable;
 mod stdio;
+mod tls;
 mod tool_variables;
 mod tools;

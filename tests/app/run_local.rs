@@ -160,7 +160,7 @@ fn make_run_with_tokens_lists_six_tools_to_a_reader_and_nine_to_a_writer() {
     let mint = |scope: Option<&str>| {
         let binaries = Path::new(env!("CARGO_BIN_EXE_b2b-mcp")).parent().expect("the profile directory");
         let mut mint = command(&binaries.join("platform-local").to_string_lossy());
-        mint.args(["mint-token", "--port", &platform_port.to_string(), "--sub", "you"]);
+        mint.args(["mint-token", "--tls", "--port", &platform_port.to_string(), "--sub", "you"]);
         if let Some(scope) = scope {
             mint.args(["--scope", scope]);
         }

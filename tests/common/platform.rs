@@ -9,6 +9,7 @@ use b2b_mcp::Mode;
 use b2b_mcp::backend::appsync::connect;
 use b2b_mcp::config::{AppsyncAuth, AppsyncConfig};
 use b2b_mcp::error::Outcome;
+use b2b_mcp::outbound::Outbound;
 use platform_local::auth::Mode as PlatformMode;
 use platform_local::defaults;
 use platform_local::testing::TempPlatform;
@@ -38,7 +39,8 @@ pub fn config(p: &platform_local::Running, auth: AppsyncAuth, secret: Option<(&s
 
 /// The MCP server with that backend, served on loopback and reached over HTTP.
 pub async fn mcp(config: &AppsyncConfig, vars: &[(&str, &str)]) -> Client {
-    let backend = connect(config, Some(platform_sdk())).await.expect("connect");
+    let backend =
+        connect(config, Some(platform_sdk()), &Outbound::new(None).expect("outbound TLS")).await.expect("connect");
     client_over(Arc::new(backend), Mode::Serve, vars).over_http().await
 }
 

@@ -13,6 +13,7 @@ use b2b_mcp::backend::operations::INDUSTRIES;
 use b2b_mcp::backend::{BackendError, GraphqlBackend};
 use b2b_mcp::config::AppsyncAuth;
 use b2b_mcp::error::Outcome;
+use b2b_mcp::outbound::Outbound;
 use platform_local::testing::free_port;
 use serde_json::json;
 
@@ -41,7 +42,7 @@ async fn api_key_secret_through_moto() {
     let stub = Stub::start(vec![]).await;
 
     let config = stub.appsync_config(AppsyncAuth::ApiKey, &arn, &proxy.url);
-    let backend = connect(&config, Some(test_sdk_config())).await.expect("connect");
+    let backend = connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.expect("connect");
     assert_eq!(proxy.get_secret_value_calls(), 0, "nothing fetched at init");
     let client = client_over(Arc::new(backend), Mode::Serve, &[]);
 
@@ -66,7 +67,11 @@ async fn api_key_secret_through_moto() {
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf",
         &proxy.url,
     );
-    let client = client_over(Arc::new(connect(&missing, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&missing, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
     let result = search(&client).await;
     assert!(text_of(&result).contains("could not authenticate to the company platform"), "{result}");
     assert_eq!(client.audit.records()[0].outcome, Outcome::BackendError);
@@ -75,7 +80,13 @@ async fn api_key_secret_through_moto() {
     let down = format!("http://127.0.0.1:{}", free_port().unwrap());
     let client = client_over(
         Arc::new(
-            connect(&stub.appsync_config(AppsyncAuth::ApiKey, &arn, &down), Some(test_sdk_config())).await.unwrap(),
+            connect(
+                &stub.appsync_config(AppsyncAuth::ApiKey, &arn, &down),
+                Some(test_sdk_config()),
+                &Outbound::new(None).unwrap(),
+            )
+            .await
+            .unwrap(),
         ),
         Mode::Serve,
         &[],
@@ -93,7 +104,11 @@ async fn oidc_client_credentials_through_moto() {
     let arn = moto.create_secret("appsync-oidc", &secret.to_string()).await;
     let proxy = CountingProxy::start(&moto.url).await;
     let config = stub.appsync_config(AppsyncAuth::Oidc, &arn, &proxy.url);
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
 
     for _ in 0..3 {
         assert!(!is_error(&search(&client).await));
@@ -115,7 +130,11 @@ async fn a_token_endpoint_that_never_answers_fails_within_the_timeout() {
     let stub = Stub::start(vec![]).await;
     let mut config = stub.appsync_config(AppsyncAuth::Oidc, &arn, &moto.url);
     config.attempt_timeout = Duration::from_secs(1);
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
 
     let started = Instant::now();
     // The request deadline is 20 s: without a timeout of its own the fetch would run into it.
@@ -136,8 +155,11 @@ async fn a_cached_token_is_used_while_a_refresh_hangs() {
     let arn = moto.create_secret("appsync-oidc-slow", &oidc_secret(&stub.token_url())).await;
     let mut config = stub.appsync_config(AppsyncAuth::Oidc, &arn, &moto.url);
     config.attempt_timeout = Duration::from_secs(4);
-    let client =
-        Arc::new(client_over(Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]));
+    let client = Arc::new(client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    ));
     assert!(!is_error(&search(&client).await), "warm: token 1");
 
     // The next AppSync answer rejects the token; the token endpoint now takes 30 s.
@@ -175,8 +197,11 @@ async fn a_cached_secret_is_used_while_a_refetch_hangs() {
     let proxy = CountingProxy::start(&moto.url).await;
     let stub = Stub::start(vec![]).await;
     let config = stub.appsync_config(AppsyncAuth::ApiKey, &arn, &proxy.url);
-    let client =
-        Arc::new(client_over(Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]));
+    let client = Arc::new(client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    ));
     assert!(!is_error(&search(&client).await), "warm");
     assert_eq!(proxy.get_secret_value_calls(), 1);
 
@@ -215,7 +240,11 @@ async fn https_appsync_refuses_a_plain_http_token_endpoint() {
     let mut config = stub.appsync_config(AppsyncAuth::Oidc, &arn, &moto.url);
     // Loopback, and nothing listens there: this test must never reach beyond the machine.
     config.url = format!("https://127.0.0.1:{}/graphql", free_port().unwrap());
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
     let result = search(&client).await;
     assert_eq!(stub.token_requests(), 0, "the client secret never went over plain http");
     assert!(text_of(&result).contains("could not authenticate"), "{result}");
@@ -230,7 +259,11 @@ async fn a_waf_block_does_not_refetch_the_secret() {
     let proxy = CountingProxy::start(&moto.url).await;
     let stub = Stub::start(vec![]).await;
     let config = stub.appsync_config(AppsyncAuth::ApiKey, &arn, &proxy.url);
-    let client = client_over(Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap()), Mode::Serve, &[]);
+    let client = client_over(
+        Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap()),
+        Mode::Serve,
+        &[],
+    );
     assert!(!is_error(&search(&client).await), "warm");
     assert_eq!(proxy.get_secret_value_calls(), 1);
 
@@ -261,7 +294,7 @@ async fn unauthorized_exception_refetches_once_even_under_a_flood() {
     let stub = Stub::start(vec![]).await;
     let config = stub.appsync_config(AppsyncAuth::ApiKey, &arn, &proxy.url);
 
-    let backend = Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap());
+    let backend = Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap());
     backend.execute(&INDUSTRIES, json!({})).await.expect("warm");
     assert_eq!(proxy.get_secret_value_calls(), 1);
     stub.push(Scripted::unauthorized_exception());
@@ -284,7 +317,7 @@ async fn unauthorized_exception_refetches_once_even_under_a_flood() {
     assert_eq!(proxy.get_secret_value_calls(), 2, "within the window: no refetch");
 
     // A fresh instance: its first refresh is allowed, and the 20 rejections share it.
-    let fresh = Arc::new(connect(&config, Some(test_sdk_config())).await.unwrap());
+    let fresh = Arc::new(connect(&config, Some(test_sdk_config()), &Outbound::new(None).unwrap()).await.unwrap());
     stub.push(Scripted::ok(search_data()));
     fresh.execute(&INDUSTRIES, json!({})).await.expect("warm");
     assert_eq!(proxy.get_secret_value_calls(), 3);

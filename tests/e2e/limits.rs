@@ -9,6 +9,7 @@ use b2b_mcp::backend::appsync::connect;
 use b2b_mcp::backend::memory::MemoryBackend;
 use b2b_mcp::config::AppsyncAuth;
 use b2b_mcp::error::Outcome;
+use b2b_mcp::outbound::Outbound;
 use b2b_mcp::store::dynamo::DynamoState;
 use b2b_mcp::store::{Claim, IdempotencyStore, RateLimits, StateError};
 use futures::future::join_all;
@@ -163,7 +164,9 @@ async fn a_crash_between_the_platform_and_the_record_neither_loses_nor_repeats_t
     create_table(&moto.url).await;
     let platform = platform(&[platform_local::auth::Mode::Iam]).await;
     let appsync = config(&platform, AppsyncAuth::Iam, None);
-    let backend = Arc::new(connect(&appsync, Some(platform_sdk())).await.expect("connect"));
+    let backend = Arc::new(
+        connect(&appsync, Some(platform_sdk()), &Outbound::new(None).expect("outbound TLS")).await.expect("connect"),
+    );
     let store = dynamo(&moto.url, RateLimits::none());
     let crashing = Arc::new(CrashOnFirstRecord { inner: store.clone(), crashed: false.into() });
     let vars = [

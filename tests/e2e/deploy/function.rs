@@ -103,8 +103,8 @@ fn logs_are_json_at_info_or_below_and_kept_as_the_stage_says() {
         let level = scalar(&logging["ApplicationLogLevel"]);
         assert!(["DEBUG", "INFO"].contains(&level.as_str()), "{stage}: {level} would drop the INFO audit records");
         // The server's own filter (LOG_LEVEL) lets through exactly what Lambda keeps.
-        let filter = tracing_subscriber::EnvFilter::try_new(&environment(&stack)["LOG_LEVEL"]).expect("LOG_LEVEL");
-        let server_level = filter.max_level_hint().map(|l| l.to_string()).unwrap_or_default();
+        let filter = b2b_mcp::config::logging::directives(&environment(&stack)["LOG_LEVEL"]).expect("LOG_LEVEL");
+        let server_level = filter.default_level().map(|l| l.to_string()).unwrap_or_default();
         assert!(server_level.eq_ignore_ascii_case(&level), "{stage}: LOG_LEVEL {server_level} vs Lambda {level}");
 
         let group = stack.resource("LogGroup");
