@@ -106,6 +106,7 @@ impl Backends {
             .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
                 aws_credential_types::Credentials::new("bench", "bench", None, None, "bench"),
             ))
+            .http_client(b2b_mcp::outbound::Outbound::new(None).expect("system roots").aws())
             .build();
         let config = aws_sdk_secretsmanager::config::Builder::from(&sdk)
             .endpoint_url(format!("http://127.0.0.1:{port}"))
