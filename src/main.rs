@@ -55,7 +55,10 @@ fn init_logging(mode: Mode) {
     }
 }
 
-#[tokio::main]
+// One thread for init, Lambda and stdio: a Lambda function handles one invocation at a time on a
+// fraction of a core, where a second worker thread only adds its start and its wake-ups.
+// `serve` starts its own thread per core (web::serve).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let args: Vec<String> = std::env::args().skip(1).collect();
