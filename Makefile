@@ -156,11 +156,12 @@ logs: $(VENV_STAMP) ## follow a stage's function logs (sam logs --tail): STAGE=d
 # Results in bench-results/: the MCP layer in-process, end to end on loopback next to the
 # platform alone, load with faults against the real binary, cold start, the state table, and the
 # MCP layer's throughput against the official TypeScript SDK's.
-# FEATURES=alloc-mimalloc|alloc-jemalloc builds the server with another allocator, and
+# FEATURES=alloc-system|alloc-mimalloc builds the server with another allocator than the default
+# jemalloc (FEATURES=alloc-jemalloc names the default), and
 # BENCH_RESULTS=dir writes the tables elsewhere (make bench-allocators does both).
 BENCH_RESULTS ?= bench-results
 FEATURES ?=
-feature_flags = $(if $(FEATURES),--features $(FEATURES))
+feature_flags = $(if $(FEATURES),--no-default-features --features $(FEATURES))
 bench_env = BENCH_RESULTS=$(abspath $(BENCH_RESULTS))
 
 bench: $(VENV_STAMP) $(NODE_STAMP) ## every benchmark: MCP overhead, load with faults, cold start, state table, throughput
@@ -179,11 +180,11 @@ bench-cold-start: $(VENV_STAMP) ## cold start over HTTPS at Lambda's CPU share p
 bench-throughput: $(NODE_STAMP) ## MCP layer throughput against the TypeScript SDK v2 (bench-results/throughput.txt; FEATURES=)
 	$(bench_env) FEATURES="$(FEATURES)" CARGO='$(CARGO)' TARGET_DIR='$(TARGET_DIR)' scripts/bench-throughput.sh
 
-# The allocator choice: load and cold start with glibc's malloc, mimalloc and jemalloc.
-bench-allocators: ## load and cold start with glibc, mimalloc and jemalloc (bench-results/allocators/)
-	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/system FEATURES=
-	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/mimalloc FEATURES=alloc-mimalloc
-	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/jemalloc FEATURES=alloc-jemalloc
+# The allocator choice: load, cold start and throughput with glibc's malloc, mimalloc and jemalloc.
+bench-allocators: ## load, cold start and throughput with glibc, mimalloc and jemalloc (bench-results/allocators/)
+	$(MAKE) --no-print-directory bench-load bench-cold-start bench-throughput BENCH_RESULTS=bench-results/allocators/system FEATURES=alloc-system
+	$(MAKE) --no-print-directory bench-load bench-cold-start bench-throughput BENCH_RESULTS=bench-results/allocators/mimalloc FEATURES=alloc-mimalloc
+	$(MAKE) --no-print-directory bench-load bench-cold-start bench-throughput BENCH_RESULTS=bench-results/allocators/jemalloc FEATURES=alloc-jemalloc
 
 # What the Lambda artifact is made of (scripts/size.sh): the zip's bytes as `make build` makes it,
 # and cargo-bloat's breakdown by crate and by function of the same binary with its symbols (the

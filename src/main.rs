@@ -14,8 +14,11 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-#[cfg(all(feature = "alloc-mimalloc", feature = "alloc-jemalloc"))]
-compile_error!("choose one allocator feature");
+#[cfg(any(
+    all(feature = "alloc-mimalloc", feature = "alloc-jemalloc"),
+    all(feature = "alloc-system", any(feature = "alloc-jemalloc", feature = "alloc-mimalloc"))
+))]
+compile_error!("choose one allocator feature (with --no-default-features for any but jemalloc)");
 #[cfg(feature = "alloc-mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
