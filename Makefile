@@ -20,7 +20,7 @@ VENV_STAMP := $(VENV)/.installed-$(shell cat tests/clients/requirements.txt | sh
 NODE_STAMP := $(NODE_TOOLS)/.installed-$(shell cat tests/clients/package.json tests/clients/package-lock.json | sha256sum | cut -c1-16)
 
 .PHONY: help build build-debug release run stdio watch invoke test lint fmt tools smoke conformance \
-	inspector deploy logs bench bench-load bench-cold-start bench-allocators size fuzz clean
+	inspector deploy logs bench bench-load bench-cold-start bench-throughput bench-allocators size fuzz clean
 
 help: ## this list
 	@awk 'BEGIN { FS = ":[^=]*## " } \
@@ -154,17 +154,19 @@ logs: $(VENV_STAMP) ## follow a stage's function logs (sam logs --tail): STAGE=d
 
 ##@ Bench
 # Results in bench-results/: the MCP layer in-process, end to end on loopback next to the
-# platform alone, load with faults against the real binary, cold start, the state table.
-# FEATURES=alloc-mimalloc|alloc-jemalloc builds the server with another allocator, and
+# platform alone, load with faults against the real binary, cold start, the state table, and the
+# MCP layer's throughput against the official TypeScript SDK's.
+# FEATURES=alloc-system|alloc-mimalloc builds the server with another allocator than the default
+# jemalloc (FEATURES=alloc-jemalloc names the default), and
 # BENCH_RESULTS=dir writes the tables elsewhere (make bench-allocators does both).
 BENCH_RESULTS ?= bench-results
 FEATURES ?=
-feature_flags = $(if $(FEATURES),--features $(FEATURES))
+feature_flags = $(if $(FEATURES),--no-default-features --features $(FEATURES))
 bench_env = BENCH_RESULTS=$(abspath $(BENCH_RESULTS))
 
-bench: $(VENV_STAMP) ## every benchmark: MCP overhead, load with faults, cold start, state table
+bench: $(VENV_STAMP) $(NODE_STAMP) ## every benchmark: MCP overhead, load with faults, cold start, state table, throughput
 	$(bench_env) $(CARGO) bench --locked --bench mcp_overhead
-	$(MAKE) --no-print-directory bench-load bench-cold-start
+	$(MAKE) --no-print-directory bench-load bench-cold-start bench-throughput
 	$(bench_env) $(CARGO) bench --locked --bench state_latency
 
 bench-load: ## end to end on loopback and load with faults (FEATURES=, BENCH_RESULTS=)
@@ -173,11 +175,16 @@ bench-load: ## end to end on loopback and load with faults (FEATURES=, BENCH_RES
 bench-cold-start: $(VENV_STAMP) ## cold start over HTTPS at Lambda's CPU share per memory size, against the floor (FEATURES=)
 	$(bench_env) B2B_TOOLS_VENV=$(abspath $(VENV)) FEATURES="$(FEATURES)" CARGO='$(CARGO)' TARGET_DIR='$(TARGET_DIR)' scripts/bench-cold-start.sh
 
-# The allocator choice: load and cold start with glibc's malloc, mimalloc and jemalloc.
-bench-allocators: ## load and cold start with glibc, mimalloc and jemalloc (bench-results/allocators/)
-	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/system FEATURES=
-	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/mimalloc FEATURES=alloc-mimalloc
-	$(MAKE) --no-print-directory bench-load bench-cold-start BENCH_RESULTS=bench-results/allocators/jemalloc FEATURES=alloc-jemalloc
+# The release binary's requests per second, latency and CPU per request against the TypeScript
+# SDK v2's stateless server (createMcpHandler) on Node, alternating, from one command.
+bench-throughput: $(NODE_STAMP) ## MCP layer throughput against the TypeScript SDK v2 (bench-results/throughput.txt; FEATURES=)
+	$(bench_env) FEATURES="$(FEATURES)" CARGO='$(CARGO)' TARGET_DIR='$(TARGET_DIR)' scripts/bench-throughput.sh
+
+# The allocator choice: load, cold start and throughput with glibc's malloc, mimalloc and jemalloc.
+bench-allocators: ## load, cold start and throughput with glibc, mimalloc and jemalloc (bench-results/allocators/)
+	$(MAKE) --no-print-directory bench-load bench-cold-start bench-throughput BENCH_RESULTS=bench-results/allocators/system FEATURES=alloc-system
+	$(MAKE) --no-print-directory bench-load bench-cold-start bench-throughput BENCH_RESULTS=bench-results/allocators/mimalloc FEATURES=alloc-mimalloc
+	$(MAKE) --no-print-directory bench-load bench-cold-start bench-throughput BENCH_RESULTS=bench-results/allocators/jemalloc FEATURES=alloc-jemalloc
 
 # What the Lambda artifact is made of (scripts/size.sh): the zip's bytes as `make build` makes it,
 # and cargo-bloat's breakdown by crate and by function of the same binary with its symbols (the

@@ -56,18 +56,19 @@ impl Drop for Moto {
     }
 }
 
-fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::SdkConfig::builder()
+fn sdk_config() -> anyhow::Result<aws_config::SdkConfig> {
+    Ok(aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             "testing", "testing", None, None, "test",
         )))
-        .build()
+        .http_client(b2b_mcp::outbound::Outbound::new(None)?.aws())
+        .build())
 }
 
 async fn create_table(url: &str) -> anyhow::Result<()> {
-    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config()).endpoint_url(url).build();
+    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config()?).endpoint_url(url).build();
     aws_sdk_dynamodb::Client::from_conf(conf)
         .create_table()
         .table_name(TABLE)
@@ -105,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
         .with("ai_search", Window::Minute, u32::MAX)
         .with("get_company", Window::Minute, u32::MAX)
         .with("get_company", Window::Day, u32::MAX);
-    let store = DynamoState::new(&sdk_config(), Some(&moto.url), TABLE, limits, Duration::from_secs(3600));
+    let store = DynamoState::new(&sdk_config()?, Some(&moto.url), TABLE, limits, Duration::from_secs(3600));
 
     for i in 0..WARM_UP {
         store.check(&format!("warm-{i}"), "ai_search").await?;

@@ -2,13 +2,13 @@
 # `make bench-cold-start`: cold start measured on the release profile's binaries (the Lambda
 # artifact's). `cargo bench` builds into the same target directory with its own profile, so the
 # release binaries are copied aside first and the bench is pointed at the copies.
-# Environment: BENCH_RESULTS (where the tables go), FEATURES (e.g. alloc-mimalloc), CARGO, and
+# Environment: BENCH_RESULTS (where the tables go), FEATURES (the allocator instead of the default jemalloc: alloc-system, alloc-mimalloc), CARGO, and
 # TARGET_DIR (the Makefile passes its own; else scripts/target-dir.sh asks cargo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO="${CARGO:-cargo}"  # may carry arguments (`cargo +stable`): used unquoted
 features=()
-if [ -n "${FEATURES:-}" ]; then features=(--features "$FEATURES"); fi
+if [ -n "${FEATURES:-}" ]; then features=(--no-default-features --features "$FEATURES"); fi
 
 $CARGO build --locked --release --bin b2b-mcp --example lambda_floor --example lambda_hello "${features[@]}"
 target_dir="${TARGET_DIR:-$(CARGO="$CARGO" scripts/target-dir.sh)}"

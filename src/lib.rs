@@ -23,7 +23,8 @@
 //!   bounded HTTP listener, [`web::oauth`] the RFC 9728 metadata.
 //! - [`mcp`]: [`mcp::handler`] answers MCP methods; [`mcp::dispatch`] runs one tool call end to
 //!   end (lookup, [`mcp::authz`], deadline, panics, audit); [`mcp::registry`] holds the one list
-//!   of tools and what this deployment offers; [`mcp::state`] the shared [`AppState`].
+//!   of tools and what this deployment offers; [`mcp::catalog`] what the server says about itself
+//!   (info, discovery, lists), built once; [`mcp::state`] the shared [`AppState`].
 //! - [`audit`]: the per-call audit record, its JSON line and EMF metrics.
 //! - [`inbound`]: [`inbound::caller`] turns a request into a [`inbound::caller::Caller`] with a
 //!   qualified principal; [`inbound::token`] is `serve`'s own JWT check.

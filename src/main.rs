@@ -14,8 +14,11 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-#[cfg(all(feature = "alloc-mimalloc", feature = "alloc-jemalloc"))]
-compile_error!("choose one allocator feature");
+#[cfg(any(
+    all(feature = "alloc-mimalloc", feature = "alloc-jemalloc"),
+    all(feature = "alloc-system", any(feature = "alloc-jemalloc", feature = "alloc-mimalloc"))
+))]
+compile_error!("choose one allocator feature (with --no-default-features for any but jemalloc)");
 #[cfg(feature = "alloc-mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -55,7 +58,10 @@ fn init_logging(mode: Mode) {
     }
 }
 
-#[tokio::main]
+// One thread for init, Lambda and stdio: a Lambda function handles one invocation at a time on a
+// fraction of a core, where a second worker thread only adds its start and its wake-ups.
+// `serve` starts its own thread per core (web::serve).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let args: Vec<String> = std::env::args().skip(1).collect();

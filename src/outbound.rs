@@ -2,19 +2,24 @@
 //! crypto provider in the binary), the system's trust roots read once per process, and the
 //! local platform's CA added only where a local or test stage sets `LOCAL_CA_FILE`.
 //!
-//! Two clients come out of it: reqwest (AppSync, the OIDC token endpoint, the callers' key set)
-//! over a rustls configuration built here, and the AWS SDK's HTTP client (Secrets Manager,
-//! DynamoDB, STS) built by smithy with the same roots. Before this, each reqwest client read the
-//! system's certificate store on its own (rustls-platform-verifier) and the SDK once more.
+//! One HTTP client stack comes out of it: reqwest over a rustls configuration built here, for
+//! AppSync, the OIDC token endpoint and the callers' key set, and under the AWS SDK (Secrets
+//! Manager, DynamoDB, STS) through [`SdkHttpClient`]. Before this, each reqwest client read the
+//! system's certificate store on its own (rustls-platform-verifier) and the SDK once more, with
+//! its own hyper client and an HTTP/2 stack only it linked (the size is in Cargo.toml).
 
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
-use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
-use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use base64::Engine;
-use base64::prelude::BASE64_STANDARD;
+use std::time::Duration;
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -29,30 +34,23 @@ pub enum OutboundError {
 }
 
 /// The system's roots, read and parsed once per process (the first client built pays): the
-/// certificates rustls accepts, for reqwest, and the same again as PEM for the AWS SDK, which
-/// would otherwise read the store a second time (and panics on a certificate it cannot parse,
-/// so it gets only those rustls accepted).
-struct SystemRoots {
-    store: RootCertStore,
-    pem: Vec<u8>,
-}
-
-static SYSTEM_ROOTS: LazyLock<SystemRoots> = LazyLock::new(|| {
+/// certificates rustls accepts.
+static SYSTEM_ROOTS: LazyLock<RootCertStore> = LazyLock::new(|| {
     let found = rustls_native_certs::load_native_certs();
     let mut store = RootCertStore::empty();
-    let mut pem = Vec::new();
     for cert in found.certs {
-        if store.add(cert.clone()).is_ok() {
-            pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
-            pem.extend_from_slice(BASE64_STANDARD.encode(cert.as_ref()).as_bytes());
-            pem.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
-        }
+        // One the store cannot use is left out, not fatal: the others still serve.
+        let _ = store.add(cert);
     }
     if store.is_empty() {
         tracing::warn!(errors = found.errors.len(), "no system trust roots found: HTTPS calls will fail");
     }
-    SystemRoots { store, pem }
+    store
 });
+
+/// How long the AWS SDK's connections may take to open. Each SDK client's attempt timeout
+/// (secrets, dynamo: 1 s) bounds the whole attempt on top of this.
+const SDK_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The TLS every outbound connection uses; cheap to clone.
 #[derive(Clone)]
@@ -71,35 +69,29 @@ impl Outbound {
     /// The system's roots, plus the certificates of `local_ca_file` when given (every one must
     /// parse as a certificate; a file with none is refused).
     pub fn new(local_ca_file: Option<&Path>) -> Result<Outbound, OutboundError> {
-        let local = match local_ca_file {
-            Some(path) => Some(read_ca(path)?),
-            None => None,
-        };
-        let system = &*SYSTEM_ROOTS;
-        let mut roots = system.store.clone();
-        let mut store = TrustStore::empty().with_native_roots(false);
-        if !system.pem.is_empty() {
-            store = store.with_pem_certificate(system.pem.clone());
-        }
-        if let Some((pem, certs)) = local {
-            for cert in certs {
+        let mut roots = SYSTEM_ROOTS.clone();
+        if let Some(path) = local_ca_file {
+            for cert in read_ca(path)? {
                 roots.add(cert).map_err(|e| OutboundError::Tls(format!("local CA: {e}")))?;
             }
-            store = store.with_pem_certificate(pem);
         }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| OutboundError::Tls(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let context =
-            TlsContext::builder().with_trust_store(store).build().map_err(|e| OutboundError::Tls(e.to_string()))?;
-        let aws = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-            .tls_context(context)
-            .build_https();
-        Ok(Outbound { tls: Arc::new(tls), aws })
+        let tls = Arc::new(
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| OutboundError::Tls(e.to_string()))?
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        );
+        let sdk = reqwest::Client::builder()
+            .tls_backend_preconfigured(rustls::ClientConfig::clone(&tls))
+            .connect_timeout(SDK_CONNECT_TIMEOUT)
+            .pool_idle_timeout(Duration::from_secs(60))
+            // The SDK follows nothing itself; a redirect from an AWS endpoint is an error.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| OutboundError::Tls(format!("HTTP client: {e}")))?;
+        Ok(Outbound { tls, aws: SharedHttpClient::new(SdkHttpClient(sdk)) })
     }
 
     /// A reqwest builder on this TLS configuration (the caller adds timeouts and policies).
@@ -113,9 +105,66 @@ impl Outbound {
     }
 }
 
-/// The file's PEM text and its certificates, checked here so that neither rustls nor the SDK
-/// (which panics on a certificate it cannot parse) ever sees a bad one.
-fn read_ca(path: &Path) -> Result<(Vec<u8>, Vec<CertificateDer<'static>>), OutboundError> {
+/// The AWS SDK's HTTP client: its requests sent through reqwest, on the one TLS configuration and
+/// connection pool, HTTP/1.1. The SDK's orchestrator keeps what is its own: signing, retries and
+/// their classification, the attempt and operation timeouts.
+#[derive(Debug, Clone)]
+pub struct SdkHttpClient(reqwest::Client);
+
+impl HttpClient for SdkHttpClient {
+    fn http_connector(&self, settings: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+        SharedHttpConnector::new(SdkConnector { client: self.0.clone(), read_timeout: settings.read_timeout() })
+    }
+}
+
+#[derive(Debug)]
+struct SdkConnector {
+    client: reqwest::Client,
+    read_timeout: Option<Duration>,
+}
+
+impl HttpConnector for SdkConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let (client, read_timeout) = (self.client.clone(), self.read_timeout);
+        HttpConnectorFuture::new(async move {
+            let request = request.try_into_http1x().map_err(|e| ConnectorError::user(e.into()))?;
+            let (parts, body) = request.into_parts();
+            // The SDK's bodies here are in memory; a streaming one is passed through as it is.
+            let body = match body.bytes() {
+                Some(bytes) => reqwest::Body::from(bytes::Bytes::copy_from_slice(bytes)),
+                None => reqwest::Body::wrap(body),
+            };
+            let request = reqwest::Request::try_from(http::Request::from_parts(parts, body))
+                .map_err(|e| ConnectorError::user(e.into()))?;
+            let send = client.execute(request);
+            let response = match read_timeout {
+                Some(limit) => match tokio::time::timeout(limit, send).await {
+                    Ok(response) => response,
+                    Err(elapsed) => return Err(ConnectorError::timeout(elapsed.into())),
+                },
+                None => send.await,
+            }
+            .map_err(connector_error)?;
+            let response = http::Response::<reqwest::Body>::from(response).map(SdkBody::from_body_1_x);
+            HttpResponse::try_from(response).map_err(|e| ConnectorError::other(e.into(), None))
+        })
+    }
+}
+
+/// reqwest's error as the SDK's retry classifier reads it: a timeout, or an I/O fault (transient,
+/// retried), or the request itself (not retried).
+fn connector_error(error: reqwest::Error) -> ConnectorError {
+    if error.is_timeout() {
+        ConnectorError::timeout(error.into())
+    } else if error.is_builder() {
+        ConnectorError::user(error.into())
+    } else {
+        ConnectorError::io(error.into())
+    }
+}
+
+/// The file's certificates, each checked as a CA rustls can use.
+fn read_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>, OutboundError> {
     let fail = |problem: String| OutboundError::CaFile { path: path.display().to_string(), problem };
     let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
     let certs = CertificateDer::pem_slice_iter(&pem)
@@ -128,7 +177,7 @@ fn read_ca(path: &Path) -> Result<(Vec<u8>, Vec<CertificateDer<'static>>), Outbo
     for cert in &certs {
         check.add(cert.clone()).map_err(|e| fail(format!("not a usable CA certificate: {e}")))?;
     }
-    Ok((pem, certs))
+    Ok(certs)
 }
 
 #[cfg(test)]

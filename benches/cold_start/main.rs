@@ -106,6 +106,7 @@ impl Backends {
             .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
                 aws_credential_types::Credentials::new("bench", "bench", None, None, "bench"),
             ))
+            .http_client(b2b_mcp::outbound::Outbound::new(None).expect("system roots").aws())
             .build();
         let config = aws_sdk_secretsmanager::config::Builder::from(&sdk)
             .endpoint_url(format!("http://127.0.0.1:{port}"))
@@ -165,16 +166,45 @@ fn cpu_used(pid: u32) -> Duration {
     Duration::from_nanos(ns)
 }
 
+/// A function's stdout and stderr, in a file removed when dropped.
+struct FunctionLog {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl FunctionLog {
+    fn create() -> FunctionLog {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("b2b-cold-start-{}-{n}.log", std::process::id()));
+        let file = std::fs::File::create(&path).expect("the function's log file");
+        FunctionLog { path, file }
+    }
+
+    fn reopen(&self) -> std::io::Result<std::fs::File> {
+        self.file.try_clone()
+    }
+
+    fn tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+impl Drop for FunctionLog {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// One process: spawned inside `share`, one cold and [`WARM_CALLS`] warm invocations.
-async fn once(
-    path: &Path,
-    binary: Binary,
-    share: &Share,
-    env: &[(&'static str, String)],
-    rt: &Runtime,
-    event: &str,
-) -> Sample {
+async fn once(path: &Path, binary: Binary, share: &Share, env: &[(&'static str, String)], event: &str) -> Sample {
+    let rt = Runtime::start().await;
     rt.reset(std::iter::repeat_n(event.to_owned(), 1 + WARM_CALLS));
+    // The function's output, kept for a failure's message: a file, so that writing it costs the
+    // function what writing to CloudWatch's pipe would, and nothing reads it during the run.
+    let log = FunctionLog::create();
     let memory = share.memory_mb.unwrap_or(1024).to_string();
     let started = Instant::now();
     let mut child = share
@@ -189,8 +219,8 @@ async fn once(
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/b2b-mcp-bench")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.reopen().expect("the function's log file"))
+        .stderr(log.reopen().expect("the function's log file"))
         .spawn()
         .expect("spawn the function");
     let pid = child.id();
@@ -204,7 +234,14 @@ async fn once(
     if let Some(error) = run.error {
         panic!("{}: the function reported an error: {error}", path.display());
     }
-    assert!(warm_done, "{}: fewer than {} answers within 60 s", path.display(), 1 + WARM_CALLS);
+    assert!(
+        warm_done,
+        "{}: {} of {} answers within 60 s; the function's last output:\n{}",
+        path.display(),
+        run.answers.len(),
+        1 + WARM_CALLS,
+        log.tail(30)
+    );
     for (_, body) in &run.answers {
         check(binary, &serde_json::from_str(body).expect("the function's answer is JSON"));
     }
@@ -255,7 +292,6 @@ fn main() {
     let tokio = tokio::runtime::Runtime::new().unwrap();
     let backends = tokio.block_on(Backends::start());
     let event = std::fs::read_to_string(Path::new(ROOT).join("events/apigw-v2-tools-call.json")).unwrap();
-    let rt = tokio.block_on(Runtime::start());
 
     let mut shares = Vec::new();
     let mut note = None;
@@ -287,7 +323,7 @@ fn main() {
             for (i, (binary, mode)) in variants.iter().enumerate() {
                 let path = &paths.iter().find(|(b, _)| b == binary).unwrap().1;
                 let env = if *binary == Binary::Hello { Vec::new() } else { backends.env(*mode) };
-                let sample = tokio.block_on(once(path, *binary, share, &env, &rt, &event));
+                let sample = tokio.block_on(once(path, *binary, share, &env, &event));
                 if round > 0 {
                     samples[i].push(sample);
                 }

@@ -22,25 +22,42 @@ pub struct Run {
     pub error: Option<String>,
 }
 
+/// One per process, on its own port: a process that was killed right after its last answer
+/// may already have sent its next poll, and a shared Runtime API could hand it the next
+/// process's first event (that process then waited for an event that never came).
 #[derive(Clone)]
 pub struct Runtime {
     pub run: Arc<Mutex<Run>>,
     pub answered: Arc<Notify>,
     pub addr: String,
+    server: Arc<Server>,
+}
+
+/// The server's task, stopped with the last clone of its [`Runtime`].
+struct Server(Option<tokio::task::AbortHandle>);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
 }
 
 impl Runtime {
     pub async fn start() -> Runtime {
-        let mut rt = Runtime { run: Arc::default(), answered: Arc::new(Notify::new()), addr: String::new() };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        rt.addr = listener.local_addr().unwrap().to_string();
+        let addr = listener.local_addr().unwrap().to_string();
+        let mut rt =
+            Runtime { run: Arc::default(), answered: Arc::new(Notify::new()), addr, server: Arc::new(Server(None)) };
         let app = axum::Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
             .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
             .route("/2018-06-01/runtime/invocation/{id}/error", post(invocation_error))
             .route("/2018-06-01/runtime/init/error", post(error))
             .with_state(rt.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        rt.server = Arc::new(Server(Some(task.abort_handle())));
         rt
     }
 

@@ -115,9 +115,11 @@ fn audited(
 /// with the message the model can act on.
 pub fn call_result(result: Result<Called, ToolError>) -> CallToolResult {
     match result {
+        // `CallToolResult::structured` would also render the whole output as JSON text, only
+        // for it to be replaced by the tool's own summary.
         Ok(called) => {
-            let mut answer = CallToolResult::structured(called.structured);
-            answer.content = vec![ContentBlock::text(called.text)];
+            let mut answer = CallToolResult::success(vec![ContentBlock::text(called.text)]);
+            answer.structured_content = Some(called.structured);
             answer
         }
         Err(error) => CallToolResult::error(vec![ContentBlock::text(error.client_message())]),

@@ -1,13 +1,14 @@
-//! The MCP handler: one per request (stateless), built from the shared [`AppState`](crate::mcp::state::AppState). It lists
-//! and dispatches tools, resources and prompts, and is the single place where a tool's result
-//! or error becomes an MCP answer and an audit record.
+//! The MCP handler: one per request (stateless), a clone of one built from the shared [`AppState`]
+//! and its [`Catalog`] (what the server says about itself, built once). It lists and dispatches
+//! tools, resources and prompts, and is the single place where a tool's result or error becomes
+//! an MCP answer and an audit record.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, DiscoverResult, ErrorCode,
+    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, DiscoverResult, ErrorCode,
     GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
     ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
     ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
@@ -16,6 +17,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use crate::inbound::caller::Caller;
+use crate::mcp::catalog::Catalog;
 use crate::mcp::state::AppState;
 use crate::mcp::{dispatch, prompts, resources};
 
@@ -44,22 +46,21 @@ pub(crate) const STANDARD_METHODS: [&str; 10] = [
 /// Time kept back from a Lambda invocation's deadline to write the answer and the audit line.
 const LAMBDA_MARGIN: Duration = Duration::from_millis(500);
 
-/// How long clients may keep a list. Resources, prompts and discovery are the same for every
-/// caller (`cacheScope: public`); the tool list is per caller where it can differ (`private`).
-const LIST_TTL_MS: u64 = 5 * 60 * 1000;
-
 const INSTRUCTIONS: &str = "Company intelligence for B2B research. Start with search_companies (filters) or \
     ai_search (plain language), open a company with get_company, and keep lists with the collection tools. \
     Ids come from earlier answers; pass cursors back unchanged to page.";
 
+/// Cheap to clone (two `Arc`s): the HTTP app builds one and hands each request a clone.
 #[derive(Clone)]
 pub struct McpServer {
     state: Arc<AppState>,
+    catalog: Arc<Catalog>,
 }
 
 impl McpServer {
     pub fn new(state: Arc<AppState>) -> McpServer {
-        McpServer { state }
+        let catalog = Arc::new(Catalog::new(&state, server_config(), SUPPORTED_VERSIONS.to_vec()));
+        McpServer { state, catalog }
     }
 
     /// The configured deadline, shortened to what is left of the Lambda invocation (less a
@@ -85,13 +86,17 @@ impl McpServer {
     }
 }
 
+fn server_config() -> ServerConfig {
+    ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build())
+        .with_server_info(
+            Implementation::new("b2b-mcp", env!("CARGO_PKG_VERSION")).with_title("B2B company intelligence"),
+        )
+        .with_instructions(INSTRUCTIONS)
+}
+
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build())
-            .with_server_info(
-                Implementation::new("b2b-mcp", env!("CARGO_PKG_VERSION")).with_title("B2B company intelligence"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        self.catalog.info()
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
@@ -99,9 +104,7 @@ impl ServerHandler for McpServer {
     }
 
     async fn discover(&self, _context: RequestContext<RoleServer>) -> Result<DiscoverResult, McpError> {
-        Ok(DiscoverResult::from_server_info(SUPPORTED_VERSIONS.to_vec(), self.get_info())
-            .with_ttl_ms(LIST_TTL_MS)
-            .with_cache_scope(CacheScope::Public))
+        Ok(self.catalog.discover())
     }
 
     /// The tools this caller may call, and nothing else (`crate::mcp::authz`).
@@ -110,19 +113,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let caller = self.caller(&context);
-        let offered = self.state.registry.tools();
-        let tools = offered
-            .iter()
-            .filter(|e| crate::mcp::authz::check(&caller, &self.state.config, e).is_ok())
-            .map(|e| e.tool.clone())
-            .collect();
-        let scope = if crate::mcp::authz::list_depends_on_caller(&self.state.config, offered) {
-            CacheScope::Private
-        } else {
-            CacheScope::Public
-        };
-        Ok(ListToolsResult::with_all_items(tools).with_ttl_ms(LIST_TTL_MS).with_cache_scope(scope))
+        Ok(self.catalog.tools(&self.state, &self.caller(&context)))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -162,9 +153,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        Ok(ListResourcesResult::with_all_items(resources::list())
-            .with_ttl_ms(LIST_TTL_MS)
-            .with_cache_scope(CacheScope::Public))
+        Ok(self.catalog.resources())
     }
 
     async fn list_resource_templates(
@@ -172,9 +161,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        Ok(ListResourceTemplatesResult::with_all_items(resources::templates())
-            .with_ttl_ms(LIST_TTL_MS)
-            .with_cache_scope(CacheScope::Public))
+        Ok(self.catalog.templates())
     }
 
     async fn read_resource(
@@ -191,9 +178,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
-        Ok(ListPromptsResult::with_all_items(prompts::list())
-            .with_ttl_ms(LIST_TTL_MS)
-            .with_cache_scope(CacheScope::Public))
+        Ok(self.catalog.prompts())
     }
 
     async fn get_prompt(

@@ -2,6 +2,7 @@
 //! and to whom, the resources and the prompts.
 
 pub mod authz;
+pub mod catalog;
 pub mod dispatch;
 pub mod handler;
 pub mod prompts;

@@ -70,7 +70,7 @@ impl From<Company> for CompanySummary {
             industry: c.industry,
             employees: c.employees,
             founded_year: c.founded_year,
-            description: c.description.map(|d| cut(&d, DESCRIPTION_SUMMARY_CHARS)),
+            description: c.description.map(|d| cut_owned(d, DESCRIPTION_SUMMARY_CHARS)),
         }
     }
 }
@@ -78,16 +78,27 @@ impl From<Company> for CompanySummary {
 impl CompanySummary {
     /// One line for text renderings: "Acme GmbH (acme.de), DE, Software, 120 employees [id c_1]".
     pub fn line(&self) -> String {
-        let mut parts = vec![match &self.domain {
-            Some(d) => format!("{} ({d})", self.name),
-            None => self.name.clone(),
-        }];
-        parts.extend(self.country.clone());
-        parts.extend(self.industry.clone());
-        if let Some(n) = self.employees {
-            parts.push(count(n.unsigned_abs(), "employee", "employees"));
+        let mut out = String::new();
+        self.write_line(&mut out);
+        out
+    }
+
+    /// The same line, appended to `out` (a list is one string, not one per line and part).
+    pub fn write_line(&self, out: &mut String) {
+        use std::fmt::Write;
+        out.push_str(&self.name);
+        if let Some(domain) = &self.domain {
+            let _ = write!(out, " ({domain})");
         }
-        format!("{} [id {}]", parts.join(", "), self.id)
+        for part in [&self.country, &self.industry].into_iter().flatten() {
+            out.push_str(", ");
+            out.push_str(part);
+        }
+        if let Some(n) = self.employees {
+            let n = n.unsigned_abs();
+            let _ = write!(out, ", {n} {}", if n == 1 { "employee" } else { "employees" });
+        }
+        let _ = write!(out, " [id {}]", self.id);
     }
 }
 
@@ -99,6 +110,11 @@ pub fn cut(text: &str, max: usize) -> String {
     }
 }
 
+/// [`cut`], keeping `text` itself when it is short enough.
+fn cut_owned(text: String, max: usize) -> String {
+    if text.chars().count() > max { cut(&text, max) } else { text }
+}
+
 /// "1 company", "3 companies".
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -108,7 +124,8 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
 pub fn render_list(heading: &str, companies: &[CompanySummary]) -> String {
     let mut out = format!("{heading}: {}", count(companies.len() as u64, "company", "companies"));
     for (i, c) in companies.iter().enumerate() {
-        out.push_str(&format!("\n{}. {}", i + 1, c.line()));
+        let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\n{}. ", i + 1));
+        c.write_line(&mut out);
     }
     out
 }
@@ -116,6 +133,36 @@ pub fn render_list(heading: &str, companies: &[CompanySummary]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_lines_name_what_is_known() {
+        let summary = |c: Company| CompanySummary::from(c);
+        let full = summary(Company {
+            id: "c_1".into(),
+            name: "Acme GmbH".into(),
+            domain: Some("acme.de".into()),
+            country: Some("DE".into()),
+            industry: Some("Software".into()),
+            employees: Some(120),
+            ..Default::default()
+        });
+        let bare = summary(Company { id: "c_2".into(), name: "Solo".into(), ..Default::default() });
+        let one = summary(Company {
+            id: "c_3".into(),
+            name: "One".into(),
+            industry: Some("SaaS".into()),
+            employees: Some(1),
+            ..Default::default()
+        });
+        assert_eq!(full.line(), "Acme GmbH (acme.de), DE, Software, 120 employees [id c_1]");
+        assert_eq!(bare.line(), "Solo [id c_2]");
+        assert_eq!(one.line(), "One, SaaS, 1 employee [id c_3]");
+        assert_eq!(
+            render_list("Results", &[full, bare]),
+            "Results: 2 companies\n1. Acme GmbH (acme.de), DE, Software, 120 employees [id c_1]\n2. Solo [id c_2]"
+        );
+        assert_eq!(render_list("Results", &[]), "Results: 0 companies");
+    }
 
     #[test]
     fn summary_description_is_cut_to_300_chars() {

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde_json::{Value, json};
 
+use super::body_scan::{Scan, scan};
 use crate::mcp::handler::SUPPORTED_VERSIONS;
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -59,19 +60,21 @@ fn unsupported_version(headers: &HeaderMap, body: &Bytes) -> Option<Response> {
     Some((StatusCode::BAD_REQUEST, axum::Json(body)).into_response())
 }
 
+/// The version header, when it names a revision this server speaks that has no handshake.
+fn stateless_era(headers: &HeaderMap) -> Option<&str> {
+    let version = headers.get("mcp-protocol-version")?.to_str().ok()?;
+    SUPPORTED_VERSIONS.iter().any(|v| v.as_str() == version && !v.has_initialize()).then_some(version)
+}
+
 /// `initialize` sent in a revision that has no handshake (2026-07-28 and later) is a method that
 /// revision does not define: 404 with -32601, as for ping. Handshake-era clients send no such
 /// version header with `initialize`, and keep getting the handshake.
-fn handshake_without_era(headers: &HeaderMap, body: &Bytes) -> Option<Response> {
-    let version = headers.get("mcp-protocol-version")?.to_str().ok()?;
-    let stateless = SUPPORTED_VERSIONS.iter().any(|v| v.as_str() == version && !v.has_initialize());
-    if !stateless {
+fn handshake_without_era(headers: &HeaderMap, body: &Bytes, scan: Option<&Scan>) -> Option<Response> {
+    let version = stateless_era(headers)?;
+    if !scan.is_some_and(|s| s.initialize) {
         return None;
     }
     let request = serde_json::from_slice::<Value>(body).ok()?;
-    if request.get("method").and_then(Value::as_str) != Some("initialize") {
-        return None;
-    }
     let id = request.get("id").filter(|id| id.is_string() || id.is_number()).cloned().unwrap_or(Value::Null);
     let message = format!("Method not found: protocol {version} has no initialize; use server/discover");
     let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32601, "message": message}});
@@ -93,12 +96,14 @@ pub(super) async fn guard(State(max_body): State<usize>, request: Request, next:
         }
         Err(_) => return (StatusCode::BAD_REQUEST, "could not read the request body").into_response(),
     };
-    if let Some(refusal) =
-        unsupported_version(&parts.headers, &bytes).or_else(|| handshake_without_era(&parts.headers, &bytes))
-    {
+    if let Some(refusal) = unsupported_version(&parts.headers, &bytes) {
         return refusal;
     }
-    if let Some(key) = json_body.then(|| duplicate_key(&bytes)).flatten() {
+    let scan = (json_body || stateless_era(&parts.headers).is_some()).then(|| scan(&bytes)).flatten();
+    if let Some(refusal) = handshake_without_era(&parts.headers, &bytes, scan.as_ref()) {
+        return refusal;
+    }
+    if let Some(key) = scan.and_then(|s| s.duplicate).filter(|_| json_body) {
         // JSON leaves repeated names to the parser (serde_json keeps the last): refuse rather
         // than guess which value the client meant.
         let message = format!(
@@ -119,65 +124,6 @@ pub(super) async fn guard(State(max_body): State<usize>, request: Request, next:
         }
         _ => response.map(Body::new),
     }
-}
-
-/// The first name repeated within one JSON object of `bytes`, if any. A body that is not JSON (or
-/// nests deeper than serde_json's limit) has none here; the normal path answers it.
-fn duplicate_key(bytes: &Bytes) -> Option<String> {
-    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-
-    struct Check<'a>(&'a mut Option<String>);
-
-    impl<'de> DeserializeSeed<'de> for Check<'_> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-            deserializer.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Check<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let mut keys = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<String>()? {
-                if self.0.is_none() && !keys.insert(key.clone()) {
-                    *self.0 = Some(key);
-                }
-                map.next_value_seed(Check(self.0))?;
-            }
-            Ok(())
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while seq.next_element_seed(Check(self.0))?.is_some() {}
-            Ok(())
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_str<E>(self, _: &str) -> Result<(), E> {
-            Ok(())
-        }
-        fn visit_unit<E>(self) -> Result<(), E> {
-            Ok(())
-        }
-    }
-
-    let mut found = None;
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    Check(&mut found).deserialize(&mut deserializer).ok()?;
-    found
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {
@@ -247,16 +193,6 @@ mod tests {
         assert_eq!(code(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":7}"#), -32602);
         assert_eq!(code(r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#), -32600);
         assert_eq!(code(r#"{"jsonrpc":"2.0","id":true,"method":"ping"}"#), -32600);
-    }
-
-    #[test]
-    fn repeated_names_are_found_at_any_depth() {
-        let dup = |text: &str| duplicate_key(&Bytes::from(text.to_owned()));
-        assert_eq!(dup(r#"{"a":1,"a":2}"#).as_deref(), Some("a"));
-        assert_eq!(dup(r#"{"p":{"args":[{"x":1},{"y":{"k":1,"k":2}}]}}"#).as_deref(), Some("k"));
-        assert_eq!(dup(r#"{"a":{"b":1},"b":{"a":2}}"#), None, "the same name in different objects is fine");
-        assert_eq!(dup(r#"[1,"two",null,true,{"k":"v"}]"#), None);
-        assert_eq!(dup("not json"), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! OAuth metadata, and the two ways a request arrives (a Lambda event, `serve`'s own listener).
 
 mod authenticate;
+mod body_scan;
 mod guard;
 pub mod lambda;
 pub mod oauth;

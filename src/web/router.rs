@@ -6,12 +6,19 @@
 //! stage allows anonymous reads); otherwise 401 pointing at the RFC 9728 metadata (served here
 //! too), audited as denied.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::Router;
+use axum::extract::Request;
 use axum::middleware::{self};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
@@ -47,11 +54,11 @@ pub fn app(state: Arc<AppState>) -> Router {
     let path = config.mcp_path.clone();
     let metadata_state = state.clone();
     let auth_state = state.clone();
-    let service = StreamableHttpService::new(
-        move || Ok(McpServer::new(state.clone())),
-        Arc::new(NeverSessionManager::default()),
-        http,
-    );
+    // One handler, with what the server says about itself built once; each request gets a clone.
+    let server = McpServer::new(state);
+    let service =
+        StreamableHttpService::new(move || Ok(server.clone()), Arc::new(NeverSessionManager::default()), http);
+    let service = Shared(Arc::new(service));
     let mut mcp = Router::new()
         .route_service(&path, service.clone())
         .route_service(&format!("{INTERNAL_PREFIX}{path}"), service)
@@ -69,6 +76,27 @@ pub fn app(state: Arc<AppState>) -> Router {
             .route(&format!("{METADATA_PATH}{path}"), get(protected_resource_metadata))
             .with_state(metadata_state),
     )
+}
+
+/// rmcp's service behind an `Arc`. axum clones a route's service for every request, and rmcp's
+/// own `Service::call` clones it again, with its configuration (the Host and Origin lists);
+/// [`StreamableHttpService::handle`], which `call` runs, needs only `&self`.
+#[derive(Clone)]
+struct Shared(Arc<StreamableHttpService<McpServer, NeverSessionManager>>);
+
+impl tower::Service<Request> for Shared {
+    type Response = http::Response<BoxBody<Bytes, Infallible>>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let service = self.0.clone();
+        Box::pin(async move { Ok(service.handle(request).await) })
+    }
 }
 
 async fn health() -> impl IntoResponse {

@@ -13,6 +13,9 @@
 //!   `Retry-After` at once: a request is shed, never queued, so a crowd of slow clients cannot
 //!   build an unbounded line. `/health` is exempt, so a supervisor still sees a live process.
 //!
+//! - Threads: one accept loop hands connections in turn to one thread per CPU, each running its
+//!   own single-threaded runtime; a connection and its requests stay on that thread.
+//!
 //! Lambda does not use this: API Gateway bounds its requests there.
 
 use std::future::Future;
@@ -31,15 +34,15 @@ use http::{HeaderValue, StatusCode, header};
 use http_body::{Frame, SizeHint};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 
 pub use crate::config::ServeLimits;
 use crate::mcp::state::AppState;
 use crate::web::router::app;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, mpsc};
 use tokio::time::{Instant, Sleep};
 
 const HEALTH_PATH: &str = "/health";
@@ -54,6 +57,7 @@ pub async fn listen(state: Arc<AppState>, shutdown: impl Future<Output = ()>) ->
     tracing::info!(
         %url,
         max_concurrent = limits.max_concurrent,
+        workers = worker_count(),
         header_timeout_ms = limits.header_timeout.as_millis() as u64,
         body_timeout_ms = limits.body_timeout.as_millis() as u64,
         "serving MCP over HTTP"
@@ -63,6 +67,12 @@ pub async fn listen(state: Arc<AppState>, shutdown: impl Future<Output = ()>) ->
 
 /// Serve `app` on `listener` until `shutdown` completes, then stop accepting and let the open
 /// connections finish (idle ones close at once; the limits bound the rest).
+///
+/// Thread per core: this task only accepts, and hands each connection in turn to one of
+/// [`worker_count`] threads, each with its own single-threaded runtime, where the connection and
+/// everything its requests spawn (rmcp starts a service of four tasks per stateless request)
+/// stay. On tokio's shared pool every one of those spawns woke the other worker to steal it:
+/// bench-results/throughput/ has the CPU per request both ways.
 pub async fn run(
     listener: TcpListener,
     app: Router,
@@ -74,8 +84,10 @@ pub async fn run(
     // connection (auto serves through this builder), without an HTTP/2 server in the binary.
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let workers = Workers::start(worker_count(), &app, &builder)?;
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
+    let mut next = 0;
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -87,18 +99,87 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
-        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A client that goes away or breaks the protocol ends its own connection only.
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "connection ended with an error");
+        // Out of this runtime's reactor, into the worker's.
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::warn!(%error, "a connection could not be handed to a serve worker; closed");
+                continue;
             }
-        });
+        };
+        next = (next + 1) % workers.len();
+        if let Err((stream, watcher)) = workers.hand(next, stream, graceful.watcher()) {
+            // That worker is gone (a bug, short of a panic in the runtime itself): serve here.
+            tracing::error!(worker = next, "a serve worker has stopped; serving its connection on the accept thread");
+            if let Ok(stream) = TcpStream::from_std(stream) {
+                tokio::spawn(serve_connection(builder.clone(), app.clone(), stream, watcher));
+            }
+        }
     }
     drop(listener);
     graceful.shutdown().await;
+    // The connections have ended: closing the channels ends the workers' threads.
+    drop(workers);
     Ok(())
+}
+
+/// One worker per CPU this process may use (`available_parallelism` reads the cgroup's quota
+/// and the affinity mask), at least one.
+pub fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+type Handed = (std::net::TcpStream, Watcher);
+
+/// The serve threads, each reading the connections handed to it from its own channel.
+struct Workers(Vec<mpsc::UnboundedSender<Handed>>);
+
+impl Workers {
+    fn start(count: usize, app: &Router, builder: &http1::Builder) -> std::io::Result<Workers> {
+        let mut senders = Vec::with_capacity(count);
+        for index in 0..count.max(1) {
+            let (sender, receiver) = mpsc::unbounded_channel::<Handed>();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let (app, builder) = (app.clone(), builder.clone());
+            std::thread::Builder::new()
+                .name(format!("serve-{index}"))
+                .spawn(move || runtime.block_on(serve_handed(receiver, app, builder)))?;
+            senders.push(sender);
+        }
+        Ok(Workers(senders))
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Give `stream` to worker `index`; back if that worker has stopped.
+    fn hand(&self, index: usize, stream: std::net::TcpStream, watcher: Watcher) -> Result<(), Handed> {
+        match self.0.get(index) {
+            Some(sender) => sender.send((stream, watcher)).map_err(|unsent| unsent.0),
+            None => Err((stream, watcher)),
+        }
+    }
+}
+
+/// A worker: serve every connection handed to it, on this thread, until the channel closes.
+async fn serve_handed(mut handed: mpsc::UnboundedReceiver<Handed>, app: Router, builder: http1::Builder) {
+    while let Some((stream, watcher)) = handed.recv().await {
+        match TcpStream::from_std(stream) {
+            Ok(stream) => {
+                tokio::spawn(serve_connection(builder.clone(), app.clone(), stream, watcher));
+            }
+            Err(error) => tracing::warn!(%error, "a handed connection could not be registered; closed"),
+        }
+    }
+}
+
+async fn serve_connection(builder: http1::Builder, app: Router, stream: TcpStream, watcher: Watcher) {
+    let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+    // A client that goes away or breaks the protocol ends its own connection only.
+    if let Err(error) = watcher.watch(connection).await {
+        tracing::debug!(%error, "connection ended with an error");
+    }
 }
 
 /// A failed accept must not end the server. Out of file descriptors (a flood of connections),

@@ -11,6 +11,7 @@ fn sdk_config(region: &str, credentials: Credentials) -> SdkConfig {
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_owned()))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(b2b_mcp::outbound::Outbound::new(None).expect("system roots").aws())
         .build()
 }
 
