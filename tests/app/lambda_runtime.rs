@@ -283,6 +283,19 @@ impl LambdaProcess {
         }
     }
 
+    /// The first stdout line `matches` accepts, waiting up to 5 s for the reader thread: the
+    /// process may have written it (and polled for an invocation) before the pipe was read.
+    pub async fn stdout_line(&self, matches: impl Fn(&str) -> bool) -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let found = self.stdout.lock().unwrap().iter().find(|l| matches(l)).cloned();
+            if found.is_some() || Instant::now() > deadline {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// All stdout lines so far (for other log assertions).
     pub fn stdout(&self) -> Vec<String> {
         self.stdout.lock().unwrap().clone()
@@ -366,7 +379,7 @@ pub fn event(name: &str) -> String {
 #[tokio::test]
 async fn sequential_invocations_each_get_their_own_request_id_and_audit_record() {
     let mut lambda = LambdaProcess::start(&[("SAMPLE_DATA", "true"), ("STAGE", "test")]).await;
-    let configuration = lambda.stdout().into_iter().find(|l| l.contains("\"configuration\""));
+    let configuration = lambda.stdout_line(|l| l.contains("\"configuration\"")).await;
     assert!(configuration.is_some_and(|l| l.contains("\"mode\":\"Lambda\"")), "{:?}", lambda.stdout());
 
     let list = lambda.invoke(&event("apigw-v2-tools-list")).await;
