@@ -16,6 +16,7 @@
 //! error     ToolError, and the one mapping to what the model reads
 //! backend/  GraphqlBackend (AppSync | memory)     store/  rate limits, idempotency
 //! outbound  TLS for every outbound connection: one rustls setup, the AWS SDK's HTTP client
+//! trace     trace context: read from what the caller sent, or new; the ids sent onward
 //! config/   settings from an injectable lookup; imports nothing from the crate
 //! ```
 //! - [`web`]: [`web::router`] is the stateless Streamable HTTP app (rmcp's service behind the
@@ -35,6 +36,8 @@
 //! - [`store`]: rate limits and mutation idempotency across instances (DynamoDB) or in memory.
 //! - [`outbound`]: the TLS every outbound connection uses (system roots read once, one crypto
 //!   provider, the local CA only where a local stage names it).
+//! - [`trace`]: a call's trace context (W3C `traceparent`/`tracestate`, the X-Ray header), checked
+//!   strictly; a malformed one is ignored and a new X-Ray-shaped trace starts.
 //! - [`config`]: settings, validated once at start; docs/configuration.md lists them all.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
@@ -48,6 +51,7 @@ pub mod mcp;
 pub mod outbound;
 pub mod store;
 pub(crate) mod tools;
+pub mod trace;
 pub mod web;
 
 pub use config::{Config, Mode};

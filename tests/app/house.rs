@@ -16,7 +16,7 @@ use crate::source::Source;
 
 /// The folders (and top-level files) of `src/` from the top of the request's way to the bottom:
 /// each may use only those at its own rank or below (a cycle within a rank is still a cycle).
-const LAYERS: [(&str, u8); 12] = [
+const LAYERS: [(&str, u8); 13] = [
     // The crate root (it re-exports what `main`, tests and benches use) and the binary.
     ("lib", 0),
     ("main", 0),
@@ -29,6 +29,8 @@ const LAYERS: [(&str, u8); 12] = [
     ("backend", 7),
     ("store", 7),
     ("outbound", 8),
+    // Trace context: read from what the caller sent, carried to the audit line and AppSync.
+    ("trace", 8),
     ("config", 9),
 ];
 
