@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::error::Outcome;
 use crate::inbound::caller::{Caller, PrincipalSource};
 use crate::tools::ToolKind;
+use crate::trace::CallTrace;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +27,13 @@ pub struct AuditRecord {
     pub level: &'static str,
     pub target: &'static str,
     pub request_id: String,
+    /// The call's trace (W3C form, 32 hex digits): the client's if it sent one, else new.
+    pub trace_id: String,
+    /// The call's own span: the parent of its requests to AppSync.
+    pub span_id: String,
+    /// In Lambda, the invocation's X-Ray trace id: what the X-Ray console shows for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xray_trace_id: Option<String>,
     pub stage: String,
     pub principal: Option<String>,
     pub principal_source: PrincipalSource,
@@ -51,12 +59,15 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    pub fn new(caller: &Caller, stage: &str, tool: &str, kind: ToolKind) -> AuditRecord {
+    pub fn new(caller: &Caller, trace: &CallTrace, stage: &str, tool: &str, kind: ToolKind) -> AuditRecord {
         AuditRecord {
             timestamp: now_rfc3339(),
             level: "INFO",
             target: "audit",
             request_id: caller.request_id.clone(),
+            trace_id: trace.span.trace_id(),
+            span_id: trace.span.span_id(),
+            xray_trace_id: trace.xray_trace_id(),
             stage: stage.to_owned(),
             principal: caller.principal.clone(),
             principal_source: caller.source,
@@ -224,7 +235,7 @@ mod tests {
             "query": "my secret plans", "country": "germany", "ids": (0..80).collect::<Vec<_>>()
         }))
         .unwrap();
-        let r = AuditRecord::new(&caller(), "dev", "search_companies", ToolKind::Read)
+        let r = AuditRecord::new(&caller(), &CallTrace::new_trace(), "dev", "search_companies", ToolKind::Read)
             .with_arg_names(&args, &known(&["query", "country", "ids"]));
         assert!(r.args.is_empty(), "values come from the tool after validation, never from the arguments");
         assert_eq!(r.arg_names.len(), 3);
@@ -236,7 +247,8 @@ mod tests {
             .map(|i| (format!("password=hunter{i}"), Value::Null))
             .chain([("query".into(), Value::Null)])
             .collect();
-        let r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_arg_names(&args, &known(&["query"]));
+        let r = AuditRecord::new(&caller(), &CallTrace::new_trace(), "dev", "t", ToolKind::Read)
+            .with_arg_names(&args, &known(&["query"]));
         assert_eq!(r.arg_names, ["query"]);
         assert_eq!(r.unknown_arg_count, 1000);
         assert!(!serde_json::to_string(&r).unwrap().contains("hunter"));
@@ -320,7 +332,8 @@ mod tests {
 
     #[test]
     fn each_record_is_an_emf_document_with_per_tool_metrics() {
-        let mut r = AuditRecord::new(&caller(), "prod", "create_collection", ToolKind::Mutation);
+        let mut r =
+            AuditRecord::new(&caller(), &CallTrace::new_trace(), "prod", "create_collection", ToolKind::Mutation);
         r.decision = Decision::Denied;
         r.outcome = Outcome::Denied;
         r.duration_ms = 1.5;
@@ -346,7 +359,7 @@ mod tests {
 
     #[test]
     fn without_a_namespace_the_record_carries_no_metrics() {
-        let r = AuditRecord::new(&caller(), "local", "get_company", ToolKind::Read);
+        let r = AuditRecord::new(&caller(), &CallTrace::new_trace(), "local", "get_company", ToolKind::Read);
         let doc: Value = serde_json::from_slice(&JsonLineSink::stdout(None).line(&r).expect("a line")).expect("JSON");
         assert!(doc.get("_aws").is_none() && doc.get("tool_calls").is_none());
     }
@@ -354,7 +367,8 @@ mod tests {
     #[test]
     fn values_are_forgotten_when_a_call_is_refused() {
         let args: Map<String, Value> = serde_json::from_value(serde_json::json!({"country": "DE"})).unwrap();
-        let mut r = AuditRecord::new(&caller(), "dev", "t", ToolKind::Read).with_arg_names(&args, &known(&["country"]));
+        let mut r = AuditRecord::new(&caller(), &CallTrace::new_trace(), "dev", "t", ToolKind::Read)
+            .with_arg_names(&args, &known(&["country"]));
         r.args.insert("country".into(), "DE".into());
         r.forget_values();
         assert!(r.args.is_empty());

@@ -96,6 +96,7 @@ async fn main() -> anyhow::Result<()> {
         tool_scopes = c.tool_scopes.len(),
         anonymous_reads = c.allow_anonymous_reads,
         state = %state_store,
+        otlp = c.otlp_traces_endpoint.as_deref().map_or_else(|| "off".to_owned(), collector),
         tools = listed_tools(&state).len(),
         resources = resources::list().len() + resources::templates().len(),
         prompts = prompts::list().len(),
@@ -112,13 +113,26 @@ async fn main() -> anyhow::Result<()> {
             let ctrl_c = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            b2b_mcp::web::serve::listen(state, ctrl_c).await.context("HTTP server")
+            let served = b2b_mcp::web::serve::listen(state, ctrl_c).await.context("HTTP server");
+            b2b_mcp::trace::export::shutdown().await;
+            served
         }
         Mode::Stdio => {
             let service = McpServer::new(state).serve(rmcp::transport::stdio()).await.context("stdio handshake")?;
             service.waiting().await.context("stdio session")?;
+            b2b_mcp::trace::export::shutdown().await;
             Ok(())
         }
+    }
+}
+
+/// A collector's URL as the start line shows it: scheme, host and port (no user, no query).
+fn collector(endpoint: &str) -> String {
+    match reqwest::Url::parse(endpoint) {
+        Ok(url) => {
+            format!("{}://{}:{}", url.scheme(), url.host_str().unwrap_or("-"), url.port_or_known_default().unwrap_or(0))
+        }
+        Err(_) => "-".to_owned(),
     }
 }
 

@@ -10,6 +10,8 @@
 //! Top-down, in the order a request travels; each module uses only modules listed after it.
 //! - `server` (private; [`start`], [`Settings`] and [`Running`] are re-exported here): the
 //!   HTTP face: `/graphql`, the fault admin endpoint, the sign-in's token, discovery and JWKS.
+//! - `request_log` (private): the record of each GraphQL request run, with its trace ids, as a
+//!   JSON line on stdout.
 //! - [`tls`]: HTTPS, local/test only: a CA and certificate made at first start, the TLS accept
 //!   loop (`tls/`: files, serve).
 //! - [`defaults`]: the test-only credentials `make run` and the tests share.
@@ -29,6 +31,7 @@ pub mod faults;
 pub mod generate;
 pub mod graphql;
 pub mod interpret;
+mod request_log;
 mod server;
 pub mod testing;
 pub mod tls;

@@ -197,11 +197,13 @@ async fn graphql_endpoint(State(p): State<Arc<Platform>>, uri: Uri, headers: Hea
     if async_graphql::parser::parse_query(&request.query).is_err() {
         return malformed("Unable to parse GraphQL query.");
     }
+    let operation = request.operation_name.clone();
     let request = match fault.resolver_error {
         Some(field) => request.data(FailField(field)),
         None => request,
     };
     let response = p.schema.execute(request).await;
+    crate::request_log::record(&headers, operation.as_deref(), StatusCode::OK.as_u16());
     (StatusCode::OK, axum::Json(appsync_shape(&response))).into_response()
 }
 

@@ -11,6 +11,10 @@
 //!
 //! Redirects are never followed (a 3xx is an error): following one would send the API key or
 //! the session token to whatever host it names, possibly over plain http.
+//!
+//! Each attempt carries the call's trace ([`crate::trace::current`]) as `traceparent` and
+//! `X-Amzn-Trace-Id` (neither is signed: SigV4 leaves `x-amzn-trace-id` out, and a header added
+//! after signing is not covered), and is a client span of its own.
 
 use std::time::Duration;
 
@@ -22,6 +26,8 @@ use serde_json::{Value, json};
 use super::auth::{AuthHeaders, Authenticator};
 use super::{BackendError, GraphqlBackend, Operation, OperationKind};
 use crate::outbound::Outbound;
+use crate::trace::span::{Kind, Span};
+use crate::trace::{self, CallTrace};
 
 pub struct AppSyncBackend {
     http: reqwest::Client,
@@ -52,7 +58,34 @@ impl AppSyncBackend {
         AppSyncBackend { http, url, auth, attempt_timeout }
     }
 
-    async fn attempt(&self, body: &bytes::Bytes, headers: AuthHeaders) -> Result<Value, BackendError> {
+    async fn attempt(
+        &self,
+        operation: &Operation,
+        body: &bytes::Bytes,
+        headers: AuthHeaders,
+    ) -> Result<Value, BackendError> {
+        // A span of its own only when it is exported: the platform's parent is then a span the
+        // collector has; else the tool run's, which the audit line names.
+        let call = match trace::current() {
+            Some(trace) if Span::would_record(&trace.span) => trace.child(),
+            Some(trace) => trace,
+            None => CallTrace::new_trace(),
+        };
+        let mut span = self.span(operation, &call);
+        let result = self.send(body, headers, &call, &mut span).await;
+        if let Err(e) = &result {
+            span.fail(error_type(e));
+        }
+        result
+    }
+
+    async fn send(
+        &self,
+        body: &bytes::Bytes,
+        headers: AuthHeaders,
+        call: &CallTrace,
+        span: &mut Span,
+    ) -> Result<Value, BackendError> {
         let mut request = self
             .http
             .post(self.url.clone())
@@ -60,14 +93,32 @@ impl AppSyncBackend {
             .header("content-type", "application/json")
             // Bytes: a retry re-sends the same buffer without copying it.
             .body(body.clone());
-        for (name, value) in headers {
+        for (name, value) in headers.into_iter().chain(call.outbound_headers()) {
             request = request.header(name, value);
         }
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
+        span.set("http.response.status_code", i64::from(status.as_u16()));
         let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
         classify(status.as_u16(), error_type.as_deref(), &bytes)
+    }
+
+    /// The attempt's client span (OpenTelemetry's GraphQL and HTTP conventions); the operation's
+    /// name and type, never its variables.
+    fn span(&self, operation: &Operation, call: &CallTrace) -> Span {
+        let kind = match operation.kind {
+            OperationKind::Query => "query",
+            OperationKind::Mutation => "mutation",
+        };
+        let mut span = Span::start(Kind::Client, || format!("{kind} {}", operation.name).into(), &call.span, false);
+        if span.is_recording() {
+            span.set("graphql.operation.type", kind);
+            span.set("graphql.operation.name", operation.name);
+            span.set("http.request.method", "POST");
+            span.set("server.address", self.url.host_str().unwrap_or_default().to_owned());
+        }
+        span
     }
 
     fn transport_error(&self, e: reqwest::Error) -> BackendError {
@@ -124,6 +175,20 @@ fn classify(status: u16, error_type: Option<&str>, body: &[u8]) -> Result<Value,
     match answer.data {
         Some(data) if data.is_object() => Ok(data),
         _ => Err(BackendError::Malformed("GraphQL response without data".into())),
+    }
+}
+
+/// A failed attempt's `error.type`: the class of fault, no message (messages can quote values).
+fn error_type(error: &BackendError) -> &'static str {
+    match error {
+        BackendError::Timeout(_) => "timeout",
+        BackendError::Throttled => "throttled",
+        BackendError::Unavailable(_) => "unavailable",
+        BackendError::Unauthorized => "unauthorized",
+        BackendError::Forbidden(_) => "forbidden",
+        BackendError::Malformed(_) => "malformed",
+        BackendError::Graphql(_) => "graphql_error",
+        BackendError::Credentials(_) => "credentials",
     }
 }
 
@@ -266,7 +331,7 @@ impl GraphqlBackend for AppSyncBackend {
         let mut rejected = None;
         loop {
             let signed = self.auth.headers(&self.url, &body, rejected.take(), self.attempt_timeout).await?;
-            match self.attempt(&body, signed.headers).await {
+            match self.attempt(operation, &body, signed.headers).await {
                 Err(BackendError::Unauthorized) if !refreshed => {
                     tracing::info!(operation = operation.name, "AppSync rejected our credentials; trying newer ones");
                     refreshed = true;

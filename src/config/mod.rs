@@ -13,6 +13,7 @@ mod appsync;
 mod callers;
 mod error;
 pub mod logging;
+mod otlp;
 pub mod rate_limits;
 mod read;
 mod serve_limits;
@@ -69,6 +70,9 @@ pub struct Config {
     pub resource_url: Option<String>,
     /// CloudWatch namespace for the EMF metrics written with each audit record; `None`: no metrics.
     pub metrics_namespace: Option<String>,
+    /// The OTLP/HTTP traces endpoint spans are exported to (`OTEL_EXPORTER_OTLP_ENDPOINT` and the
+    /// other standard variables); `None`: no spans leave the process.
+    pub otlp_traces_endpoint: Option<String>,
     /// The platform's AppSync API; `None` serves the built-in sample data (laptops, tests).
     pub appsync: Option<AppsyncConfig>,
     /// Everything one request may take, below the Lambda timeout.
@@ -199,6 +203,7 @@ impl Config {
         let namespace = get("METRICS_NAMESPACE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let metrics_namespace = metrics_on.then(|| namespace.unwrap_or_else(|| "B2bMcp".to_owned()));
 
+        let otlp_traces_endpoint = otlp::traces_endpoint(&get)?;
         let appsync = appsync_from_lookup(&get)?;
         let sample_data = parse_bool("SAMPLE_DATA", get("SAMPLE_DATA"), mode != Mode::Lambda)?;
         // A deployment that forgot its AppSync URL must not quietly answer with sample companies.
@@ -268,6 +273,7 @@ impl Config {
             allow_anonymous_reads,
             resource_url,
             metrics_namespace,
+            otlp_traces_endpoint,
             appsync,
             request_deadline,
             rate_limits,

@@ -2,6 +2,9 @@
 //! tool up, ask [`crate::mcp::authz`] whether this caller may call it, run it under the request
 //! deadline with panics caught, and write its audit record. The only place where a tool's typed
 //! result meets the audit log.
+//!
+//! The tool runs as a span of its own under the request's ([`crate::trace`]): its id is the audit
+//! record's `span_id` and the parent of every AppSync request it makes.
 
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -17,35 +20,42 @@ use crate::mcp::registry::Called;
 use crate::mcp::registry::Lookup;
 use crate::mcp::state::AppState;
 use crate::tools::{ActingFor, ToolContext, ToolKind};
+use crate::trace::span::{Kind, Span};
+use crate::trace::{self, CallTrace};
 
 /// The name is no tool of this server (a protocol error, not a tool result).
 #[derive(Debug, thiserror::Error)]
 #[error("unknown tool {0:?}; tools/list shows the available tools")]
 pub struct UnknownTool(pub String);
 
-/// Run `name` with `arguments` for `caller`, bounded by `deadline`; audited exactly once.
+/// Run `name` with `arguments` for `caller`, bounded by `deadline`, as a span of the request's
+/// `trace`; audited exactly once.
 pub async fn run_tool(
     state: &AppState,
     name: &str,
     arguments: JsonObject,
     caller: Caller,
     deadline: Duration,
+    trace: &CallTrace,
 ) -> Result<Result<Called, ToolError>, UnknownTool> {
     let started = Instant::now();
     let stage = &state.config.stage;
+    let run = trace.child();
     let entry = match state.registry.lookup(name) {
         Lookup::Enabled(entry) => entry,
         Lookup::Withheld(refusal, kind) => {
-            let record = AuditRecord::new(&caller, stage, name, kind).with_arg_names(&arguments, &[]);
-            return Ok(audited(state, record, started, 0.0, Err(refusal)));
+            let record = AuditRecord::new(&caller, &run, stage, name, kind).with_arg_names(&arguments, &[]);
+            let span = tool_span(&run, Some(name));
+            return Ok(audited(state, record, span, started, 0.0, Err(refusal)));
         }
         Lookup::Unknown => return Err(UnknownTool(truncate_for_message(name, 64))),
     };
-    let record = AuditRecord::new(&caller, stage, name, entry.kind).with_arg_names(&arguments, &entry.known_args);
+    let record = AuditRecord::new(&caller, &run, stage, name, entry.kind).with_arg_names(&arguments, &entry.known_args);
+    let span = tool_span(&run, Some(entry.name));
     // The caller's grant (write, tool scopes, anonymous reads), before anything is validated or
     // sent; a tool the caller may not call is one tools/list did not show it.
     if let Err(refusal) = crate::mcp::authz::check(&caller, &state.config, entry) {
-        return Ok(audited(state, record, started, 0.0, Err(refusal)));
+        return Ok(audited(state, record, span, started, 0.0, Err(refusal)));
     }
     let mut ctx = ToolContext::new(state.backend.clone(), acting_for(&caller), state.config.allow_mutations)
         .with_rate_limit(state.limiter.clone(), entry.name);
@@ -55,7 +65,7 @@ pub async fn run_tool(
     // A slow platform gets a clear answer at the deadline, not a killed invocation; a panic in
     // a tool is answered like any other internal fault, so the request never hangs unaudited.
     let guarded = AssertUnwindSafe(entry.invoke(&ctx, arguments)).catch_unwind();
-    let result = match tokio::time::timeout(deadline, guarded).await {
+    let result = match trace::within(run, tokio::time::timeout(deadline, guarded)).await {
         Ok(Ok(result)) => result,
         Ok(Err(_panic)) => {
             tracing::error!(tool = entry.name, request_id = %record.request_id, "tool panicked");
@@ -66,12 +76,25 @@ pub async fn run_tool(
     let mut record = record;
     record.replayed = ctx.replayed();
     record.args = ctx.take_audit_values();
-    Ok(audited(state, record, started, ctx.backend_ms(), result))
+    Ok(audited(state, record, span, started, ctx.backend_ms(), result))
+}
+
+/// The tool run's span (OpenTelemetry's GenAI convention: `execute_tool <name>`); a name this
+/// server does not know is not put in it.
+fn tool_span(run: &CallTrace, tool: Option<&str>) -> Span {
+    let name = tool.unwrap_or("-").to_owned();
+    let mut span = Span::start(Kind::Internal, || format!("execute_tool {name}").into(), &run.span, false);
+    span.set("gen_ai.operation.name", "execute_tool");
+    if span.is_recording() {
+        span.set("gen_ai.tool.name", name);
+    }
+    span
 }
 
 fn audited(
     state: &AppState,
     mut record: AuditRecord,
+    mut span: Span,
     started: Instant,
     backend_ms: f64,
     result: Result<Called, ToolError>,
@@ -108,7 +131,35 @@ fn audited(
     }
     record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     state.audit.emit(&record);
+    annotate(&mut span, &record);
     result
+}
+
+/// What the audit record says, on the span too: names and numbers, never an argument value.
+fn annotate(span: &mut Span, record: &AuditRecord) {
+    if !span.is_recording() {
+        return;
+    }
+    span.set("b2b.tool.kind", label(&record.kind));
+    span.set("b2b.decision", label(&record.decision));
+    span.set("b2b.outcome", label(&record.outcome));
+    span.set("b2b.backend_ms", record.backend_ms);
+    span.set("b2b.duration_ms", record.duration_ms);
+    span.set("b2b.replayed", record.replayed);
+    if let Some(count) = record.result_count {
+        span.set("b2b.result_count", count as i64);
+    }
+    if record.outcome != Outcome::Ok {
+        span.fail(label(&record.outcome));
+    }
+}
+
+/// An enum's name as the audit line writes it (`snake_case`).
+fn label(value: &impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => "-".to_owned(),
+    }
 }
 
 /// The MCP form of a tool's result: structured content and its text rendering, or `isError`

@@ -20,6 +20,8 @@ use crate::inbound::caller::Caller;
 use crate::mcp::catalog::Catalog;
 use crate::mcp::state::AppState;
 use crate::mcp::{dispatch, prompts, resources};
+use crate::trace::span::{Kind, Span};
+use crate::trace::{CallTrace, Inbound};
 
 /// Protocol versions served: 2026-07-28 (stateless) first, then the handshake era.
 pub const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
@@ -78,12 +80,35 @@ impl McpServer {
         configured.min(left.max(Duration::from_millis(100)))
     }
 
+    /// The request's trace: `_meta` first, then the HTTP headers and Lambda's X-Ray header
+    /// (`crate::trace::CallTrace::pick`).
+    fn trace(&self, context: &RequestContext<RoleServer>) -> CallTrace {
+        let parts = context.extensions.get::<http::request::Parts>();
+        CallTrace::pick(Inbound {
+            meta_traceparent: context.meta.0.get_traceparent(),
+            meta_tracestate: context.meta.0.get_tracestate(),
+            headers: parts.map(|p| &p.headers),
+            lambda_xray: parts
+                .and_then(|p| p.extensions.get::<lambda_runtime::Context>())
+                .and_then(|ctx| ctx.xray_trace_id.as_deref()),
+        })
+    }
+
     fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {
         match context.extensions.get::<http::request::Parts>() {
             Some(parts) => Caller::from_extensions(&parts.extensions, &self.state.config),
             None => Caller::local(&self.state.config),
         }
     }
+}
+
+/// The span of one MCP request (OpenTelemetry's MCP convention: named for the method, kind
+/// server); its parent is the client's span when the client sent one.
+fn request_span(method: &'static str, trace: &CallTrace) -> Span {
+    let remote = trace.span.parent_id().is_some();
+    let mut span = Span::start(Kind::Server, || method.into(), &trace.span, remote);
+    span.set("mcp.method.name", method);
+    span
 }
 
 fn server_config() -> ServerConfig {
@@ -125,11 +150,21 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let (caller, deadline) = (self.caller(&context), self.deadline(&context));
+        let (caller, deadline, trace) = (self.caller(&context), self.deadline(&context), self.trace(&context));
+        let mut span = request_span("tools/call", &trace);
         let arguments = request.arguments.unwrap_or_default();
-        match dispatch::run_tool(&self.state, &request.name, arguments, caller, deadline).await {
-            Ok(result) => Ok(dispatch::call_result(result).into()),
-            Err(unknown) => Err(McpError::invalid_params(unknown.to_string(), None)),
+        match dispatch::run_tool(&self.state, &request.name, arguments, caller, deadline, &trace).await {
+            Ok(result) => {
+                let answer = dispatch::call_result(result);
+                if answer.is_error == Some(true) {
+                    span.fail("tool_error");
+                }
+                Ok(answer.into())
+            }
+            Err(unknown) => {
+                span.fail("invalid_params");
+                Err(McpError::invalid_params(unknown.to_string(), None))
+            }
         }
     }
 
@@ -169,8 +204,13 @@ impl ServerHandler for McpServer {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        let (caller, deadline) = (self.caller(&context), self.deadline(&context));
-        resources::read(&self.state, &request.uri, caller, deadline).await.map(Into::into)
+        let (caller, deadline, trace) = (self.caller(&context), self.deadline(&context), self.trace(&context));
+        let mut span = request_span("resources/read", &trace);
+        let answer = resources::read(&self.state, &request.uri, caller, deadline, &trace).await;
+        if answer.is_err() {
+            span.fail("jsonrpc_error");
+        }
+        answer.map(Into::into)
     }
 
     async fn list_prompts(

@@ -1,6 +1,7 @@
 //! Resources: the industry taxonomy (so the model writes `industry` the way the platform does)
 //! and a template for reading one company profile by id.
 
+use crate::trace::CallTrace;
 use std::time::{Duration, Instant};
 
 use rmcp::ErrorData as McpError;
@@ -59,14 +60,16 @@ pub async fn read(
     uri: &str,
     caller: Caller,
     deadline: Duration,
+    trace: &CallTrace,
 ) -> Result<ReadResourceResult, McpError> {
     if uri == INDUSTRIES_URI {
-        return industries(state, caller, deadline).await.map(|list| json_contents(uri, &list));
+        let fetched = crate::trace::within(trace.clone(), industries(state, caller, deadline)).await;
+        return fetched.map(|list| json_contents(uri, &list));
     }
     if let Some(id) = uri.strip_prefix(COMPANY_PREFIX) {
         let mut arguments = JsonObject::new();
         arguments.insert("id".into(), id.into());
-        let result = dispatch::run_tool(state, GetCompany::NAME, arguments, caller, deadline).await;
+        let result = dispatch::run_tool(state, GetCompany::NAME, arguments, caller, deadline, trace).await;
         return match result {
             Ok(Ok(called)) => Ok(json_contents(uri, &called.structured)),
             Ok(Err(ToolError::NotFound(_) | ToolError::InvalidArgument { .. })) => {

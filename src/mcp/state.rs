@@ -16,6 +16,7 @@ use crate::outbound::{Outbound, OutboundError};
 use crate::store::dynamo::DynamoState;
 use crate::store::memory::{LocalRateLimiter, MemoryIdempotency};
 use crate::store::{IdempotencyStore, RateLimiter};
+use crate::trace::export::{self, ExportError};
 
 /// Everything a request needs, built once per process (per Lambda cold start).
 pub struct AppState {
@@ -59,6 +60,9 @@ const INDUSTRIES_TTL: Duration = Duration::from_secs(300);
 /// first call finds them ready or fetches them itself, and a slow dependency never holds the start.
 pub async fn assemble(config: Config, audit: Arc<dyn AuditSink>) -> Result<Arc<AppState>, AssembleError> {
     let outbound = Outbound::new(config.local_ca_file.as_deref())?;
+    if let Some(endpoint) = &config.otlp_traces_endpoint {
+        export_spans(endpoint, &config.stage, &outbound)?;
+    }
     // The AWS configuration only where something uses it (the sample needs none).
     let sdk = match (&config.appsync, &config.state_table) {
         (None, None) => None,
@@ -85,13 +89,32 @@ pub async fn assemble(config: Config, audit: Arc<dyn AuditSink>) -> Result<Arc<A
     Ok(build_state_with(config, backend, audit, shared.clone(), shared))
 }
 
-/// Why a process cannot be assembled: its CA file or its backend settings.
+/// Spans to the OTLP collector from here on (once per process: a second assembly, in tests,
+/// keeps the first exporter).
+fn export_spans(endpoint: &str, stage: &str, outbound: &Outbound) -> Result<(), AssembleError> {
+    let http = outbound
+        .http()
+        .connect_timeout(Duration::from_secs(1))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ExportError::Build(e.to_string()))?;
+    let settings =
+        export::Settings { endpoint, service_name: "b2b-mcp", stage, http, runtime: tokio::runtime::Handle::current() };
+    match export::install(settings) {
+        Ok(()) | Err(ExportError::AlreadyInstalled) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Why a process cannot be assembled: its CA file, its backend settings or its span exporter.
 #[derive(Debug, thiserror::Error)]
 pub enum AssembleError {
     #[error(transparent)]
     Outbound(#[from] OutboundError),
     #[error(transparent)]
     Backend(#[from] BackendError),
+    #[error(transparent)]
+    Trace(#[from] ExportError),
 }
 
 /// Build the process-wide state once (Lambda init, `serve` start, a test), with in-memory rate

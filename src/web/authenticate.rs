@@ -17,6 +17,7 @@ use crate::inbound::caller::{Caller, PrincipalSource};
 use crate::inbound::token::TokenError;
 use crate::mcp::state::AppState;
 use crate::tools::ToolKind;
+use crate::trace::{CallTrace, Inbound};
 
 /// `serve` with INBOUND_AUTH=jwt: no valid bearer token, no MCP. The 401 names the metadata
 /// document, from which a client finds the authorization server (MCP authorization, RFC 9728).
@@ -69,7 +70,13 @@ async fn unauthorized(state: &AppState, request: Request, refusal: Option<TokenE
     let caller = Caller::from_extensions(request.extensions(), &state.config);
     let (parts, _body) = request.into_parts();
     let (tool, kind) = refused_target(state, &parts.headers);
-    let mut record = AuditRecord::new(&caller, &state.config.stage, &tool, kind);
+    // The body (and its `_meta`) is never read for a refused request: the headers and Lambda's.
+    let trace = CallTrace::pick(Inbound {
+        headers: Some(&parts.headers),
+        lambda_xray: parts.extensions.get::<lambda_runtime::Context>().and_then(|c| c.xray_trace_id.as_deref()),
+        ..Inbound::default()
+    });
+    let mut record = AuditRecord::new(&caller, &trace, &state.config.stage, &tool, kind);
     record.decision = Decision::Denied;
     record.outcome = Outcome::Denied;
     state.audit.emit(&record);

@@ -39,8 +39,12 @@ pub fn strip_stage(mut request: Request) -> Request {
 }
 
 /// Answer one Lambda HTTP event with the app (what `run` does per invocation; tests call it).
+/// The call's spans are sent before the answer: after it, the process may be frozen until the
+/// next invocation (a no-op unless OTLP export is on).
 pub async fn handle(app: Router, request: Request) -> axum::response::Response {
-    app.oneshot(strip_stage(request)).await.unwrap_or_else(|never| match never {})
+    let response = app.oneshot(strip_stage(request)).await.unwrap_or_else(|never| match never {});
+    crate::trace::export::flush().await;
+    response
 }
 
 /// Serve Lambda invocations until the runtime stops us.

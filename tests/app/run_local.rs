@@ -97,6 +97,12 @@ fn lines(child: &mut Child) -> mpsc::Receiver<String> {
 /// the group, the server's URL, the platform's port and the lines up to the server's
 /// `configuration` start line, which is also returned.
 fn run_local(env: &[(&str, &str)]) -> (Group, String, u16, Value, Vec<String>) {
+    let (group, url, platform_port, configuration, seen, _output) = run_local_output(env);
+    (group, url, platform_port, configuration, seen)
+}
+
+/// [`run_local`], and the lines that follow.
+fn run_local_output(env: &[(&str, &str)]) -> (Group, String, u16, Value, Vec<String>, mpsc::Receiver<String>) {
     let port = free_port().expect("a free port");
     let platform_port = free_port().expect("a free port");
     let mut child = command("bash")
@@ -115,7 +121,7 @@ fn run_local(env: &[(&str, &str)]) -> (Group, String, u16, Value, Vec<String>) {
 
     let (configuration, seen) =
         first_json(&output, "the server's configuration line", |v| v["message"] == "configuration");
-    (group, format!("http://127.0.0.1:{port}/mcp"), platform_port, configuration, seen)
+    (group, format!("http://127.0.0.1:{port}/mcp"), platform_port, configuration, seen, output)
 }
 
 /// The first line of `output` that is JSON and matches `wanted`, and every line up to it (for
@@ -187,15 +193,73 @@ fn make_run_with_tokens_lists_six_tools_to_a_reader_and_nine_to_a_writer() {
     assert_eq!(writer.len(), 9, "a mcp:write token: {writer:?}");
 }
 
+/// `make run`: a tools/call with a `traceparent` in `_meta` has that trace id in its audit line
+/// and in the platform's record of the GraphQL request, under the tool run's span; one with a
+/// malformed `traceparent` header and none in `_meta` gets a fresh valid id, the same in both.
+#[test]
+fn make_run_carries_the_trace_from_the_call_to_the_platform() {
+    let (group, url, _platform, _configuration, _seen, output) = run_local_output(&[]);
+    let call = |meta_traceparent: Option<&str>, headers: &[String]| {
+        let mut meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}});
+        if let Some(traceparent) = meta_traceparent {
+            meta["traceparent"] = traceparent.into();
+        }
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "search_companies", "arguments": {"country": "DE"}, "_meta": meta}});
+        let answer = post_mcp(&url, headers, &body.to_string());
+        assert_eq!(answer["result"]["isError"], false, "{answer}");
+        // The platform writes its record before the server writes the audit line; read both.
+        let (mut audit, mut platform, mut seen) = (None, None, Vec::new());
+        while audit.is_none() || platform.is_none() {
+            let wanted = |v: &Value| {
+                (audit.is_none() && v["target"] == "audit") || (platform.is_none() && v["target"] == "platform.request")
+            };
+            let (line, more) = first_json(&output, "the audit line and the platform's record", wanted);
+            seen.extend(more);
+            if line["target"] == "audit" { audit = Some(line) } else { platform = Some(line) }
+        }
+        (audit.unwrap_or_default(), platform.unwrap_or_default(), seen)
+    };
+
+    let caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let (audit, platform, seen) = call(Some(caller), &[]);
+    assert_eq!(audit["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736", "{audit}\n{}", seen.join("\n"));
+    assert_eq!(platform["trace_id"], audit["trace_id"], "{platform}");
+    assert_eq!(platform["parent_span_id"], audit["span_id"], "the request is the tool run's child: {platform}");
+    assert_eq!(platform["operation"], "SearchCompanies", "{platform}");
+    assert_eq!(platform["xray_trace_id"], "1-4bf92f35-77b34da6a3ce929d0e0e4736", "{platform}");
+
+    let (audit, platform, _) = call(None, &["traceparent: 00-not-a-trace-01".to_owned()]);
+    drop(group);
+    let fresh = audit["trace_id"].as_str().expect("a trace id");
+    assert!(fresh.len() == 32 && fresh.bytes().all(|c| c.is_ascii_hexdigit()) && fresh != "0".repeat(32), "{audit}");
+    assert_ne!(fresh, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(platform["trace_id"], fresh, "{platform}");
+    assert!(!audit.to_string().contains("not-a-trace"), "a malformed value is never logged: {audit}");
+}
+
 /// One JSON POST over a plain socket (this test has no async runtime), as `curl` would send it.
 fn post_json(url: &str, token: &str, body: &str) -> Value {
+    post_mcp(url, &[format!("Authorization: Bearer {token}")], body)
+}
+
+/// The same with `headers` (whole lines) and the MCP method and tool name headers the body calls
+/// for.
+fn post_mcp(url: &str, headers: &[String], body: &str) -> Value {
     let address = url.trim_start_matches("http://").split('/').next().expect("host:port");
     let mut stream = std::net::TcpStream::connect(address).expect("connect to make run's server");
     stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let parsed: Value = serde_json::from_str(body).expect("a JSON body");
+    let mut lines = vec![format!("Mcp-Method: {}", parsed["method"].as_str().expect("a method"))];
+    if let Some(name) = parsed["params"]["name"].as_str() {
+        lines.push(format!("Mcp-Name: {name}"));
+    }
+    lines.extend(headers.iter().cloned());
     let request = format!(
         "POST /mcp HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nAccept: application/json\r\n\
-         MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/list\r\nAuthorization: Bearer {token}\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         MCP-Protocol-Version: 2026-07-28\r\n{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        lines.join("\r\n"),
         body.len()
     );
     stream.write_all(request.as_bytes()).expect("send");

@@ -6,8 +6,14 @@
 //! the next source is tried, and with none a new trace starts. New trace ids are X-Ray-shaped
 //! (the first 4 bytes are the epoch seconds), so X-Ray accepts them as they are; any valid W3C id
 //! is kept as the caller sent it.
+//!
+//! A call's trace travels as a [`CallTrace`] in a task-local ([`within`], [`current`]): the MCP
+//! handler picks it, dispatch runs the tool inside it, and the AppSync client reads it for the
+//! headers of each request, so no tool or backend signature carries it. [`span`] records spans
+//! with these ids, exported over OTLP only where a collector is configured ([`export`]).
 
 use std::fmt::Write as _;
+use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The longest `tracestate` kept (W3C: 512 characters is what a receiver must accept).
@@ -57,6 +63,23 @@ impl TraceContext {
         TraceContext { trace_id, parent_id: None, span_id: new_span_id(), sampled: true, tracestate: None }
     }
 
+    /// A span this one starts: the same trace, this span as its parent.
+    pub fn child(&self) -> TraceContext {
+        TraceContext { parent_id: Some(self.span_id), span_id: new_span_id(), ..self.clone() }
+    }
+
+    pub(crate) fn trace_id_bytes(&self) -> [u8; 16] {
+        self.trace_id
+    }
+
+    pub(crate) fn span_id_bytes(&self) -> [u8; 8] {
+        self.span_id
+    }
+
+    pub(crate) fn parent_id_bytes(&self) -> Option<[u8; 8]> {
+        self.parent_id
+    }
+
     /// The trace id as 32 lowercase hex digits (W3C form; the audit line's `trace_id`).
     pub fn trace_id(&self) -> String {
         hex(&self.trace_id)
@@ -97,6 +120,92 @@ impl TraceContext {
     pub fn x_amzn_trace_id(&self) -> String {
         format!("Root={};Parent={};Sampled={}", self.xray_trace_id(), self.span_id(), u8::from(self.sampled))
     }
+}
+
+/// A call's trace: the span it runs as, and in Lambda the invocation's X-Ray trace, which is what
+/// X-Ray shows for it (the same trace unless the client sent a `traceparent` of its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallTrace {
+    pub span: TraceContext,
+    pub xray: Option<TraceContext>,
+}
+
+/// Where a request's trace context may be: MCP `_meta`, HTTP headers, Lambda's X-Ray header.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Inbound<'a> {
+    pub meta_traceparent: Option<&'a str>,
+    pub meta_tracestate: Option<&'a str>,
+    pub headers: Option<&'a http::HeaderMap>,
+    /// `lambda_runtime::Context::xray_trace_id`: the invocation's trace (Lambda sets it even when
+    /// tracing is off; then it is not sampled).
+    pub lambda_xray: Option<&'a str>,
+}
+
+impl CallTrace {
+    /// The first valid of: `_meta` `traceparent`, the `traceparent` header, Lambda's X-Ray
+    /// header, an `X-Amzn-Trace-Id` header (a load balancer's); else a new trace.
+    pub fn pick(inbound: Inbound<'_>) -> CallTrace {
+        let header = |name: &str| inbound.headers.and_then(|h| h.get(name)).and_then(|v| v.to_str().ok());
+        let sources = [
+            inbound
+                .meta_traceparent
+                .map(|traceparent| Source::W3c { traceparent, tracestate: inbound.meta_tracestate }),
+            header("traceparent").map(|traceparent| Source::W3c { traceparent, tracestate: header("tracestate") }),
+            inbound.lambda_xray.map(Source::XRay),
+            header("x-amzn-trace-id").map(Source::XRay),
+        ];
+        let xray = inbound.lambda_xray.and_then(|h| TraceContext::read(Source::XRay(h)));
+        CallTrace { span: TraceContext::pick(sources.into_iter().flatten()), xray }
+    }
+
+    /// A new trace, for work no caller started.
+    pub fn new_trace() -> CallTrace {
+        CallTrace { span: TraceContext::new_trace(), xray: None }
+    }
+
+    /// A span this call starts (the tool run, a backend request).
+    pub fn child(&self) -> CallTrace {
+        CallTrace { span: self.span.child(), xray: self.xray.clone() }
+    }
+
+    /// The X-Ray trace id to log: the invocation's in Lambda, else none.
+    pub fn xray_trace_id(&self) -> Option<String> {
+        self.xray.as_ref().map(TraceContext::xray_trace_id)
+    }
+
+    /// The headers for a request made as this span: `traceparent` (and `tracestate`) carry the
+    /// call's trace; `X-Amzn-Trace-Id` carries the X-Ray trace, so the platform's X-Ray segment
+    /// joins the invocation's (under this span when the two are one trace, else under the
+    /// function's segment).
+    pub fn outbound_headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = vec![("traceparent", self.span.traceparent())];
+        if let Some(state) = self.span.tracestate() {
+            headers.push(("tracestate", state.to_owned()));
+        }
+        let xray = match &self.xray {
+            Some(xray) if xray.trace_id != self.span.trace_id => {
+                let parent = xray.parent_id.map(|p| format!(";Parent={}", hex(&p))).unwrap_or_default();
+                format!("Root={}{parent};Sampled={}", xray.xray_trace_id(), u8::from(xray.sampled))
+            }
+            _ => self.span.x_amzn_trace_id(),
+        };
+        headers.push(("x-amzn-trace-id", xray));
+        headers
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: CallTrace;
+}
+
+/// Run `work` as part of `trace`: what it calls finds the trace with [`current`].
+pub async fn within<F: Future>(trace: CallTrace, work: F) -> F::Output {
+    CURRENT.scope(trace, work).await
+}
+
+/// The trace of the call this task is working for, if any.
+pub fn current() -> Option<CallTrace> {
+    CURRENT.try_with(Clone::clone).ok()
 }
 
 fn new_span_id() -> [u8; 8] {
@@ -193,6 +302,8 @@ fn from_xray(header: &str) -> Option<TraceContext> {
     })
 }
 
+pub mod export;
+pub mod span;
+
 #[cfg(test)]
-#[path = "trace_tests.rs"]
 mod tests;
