@@ -55,6 +55,18 @@ struct Invocation {
     event: String,
 }
 
+/// The X-Ray header the fake Runtime API gives an invocation, as Lambda does with active tracing:
+/// a trace of its own (derived from the request id, so a test can tell which), sampled.
+pub fn xray_header(request_id: &str) -> String {
+    format!("Root={};Parent=53995c3f42cd8ad8;Sampled=1", xray_root(request_id))
+}
+
+/// The X-Ray trace id of [`xray_header`].
+pub fn xray_root(request_id: &str) -> String {
+    let unique: String = request_id.chars().filter(char::is_ascii_hexdigit).take(24).collect();
+    format!("1-6a1b2c3d-{unique:0>24}")
+}
+
 /// The fake Runtime API's state, shared by its handlers and the `LambdaProcess`.
 struct Runtime {
     events: tokio::sync::Mutex<mpsc::UnboundedReceiver<Invocation>>,
@@ -79,7 +91,7 @@ async fn next(State(rt): State<Arc<Runtime>>) -> Response {
     put("lambda-runtime-aws-request-id", &invocation.id);
     put("lambda-runtime-deadline-ms", &deadline.as_millis().to_string());
     put("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:b2b-mcp-test");
-    put("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000;Sampled=0");
+    put("lambda-runtime-trace-id", &xray_header(&invocation.id));
     put("content-type", "application/json");
     (headers, invocation.event).into_response()
 }

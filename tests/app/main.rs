@@ -20,6 +20,7 @@ mod lambda_events;
 mod lambda_runtime;
 mod limits;
 mod logs;
+mod otlp;
 mod platform;
 mod protocol;
 mod run_local;
