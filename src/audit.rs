@@ -159,25 +159,56 @@ impl AuditSink for JsonLineSink {
     }
 }
 
-/// Metric names (members of the record) and their units. An alarm on the error rate divides
-/// `tool_errors` by `tool_calls`; `tool_errors` counts this server's and the backend's faults,
-/// not the caller's (invalid input, not found, rate limited, denied).
-pub const METRICS: [(&str, &str); 4] =
-    [("tool_calls", "Count"), ("tool_errors", "Count"), ("denied_mutations", "Count"), ("latency_ms", "Milliseconds")];
+/// Metric names (members of the EMF document) and their units: one document per tool call.
+/// - `tool_calls`: 1 per call.
+/// - `tool_errors`: this server's and the backend's faults (`backend_error`, `internal_error`), not
+///   the caller's (invalid input, not found, rate limited, denied). An alarm on the error rate
+///   divides it by `tool_calls`.
+/// - `denied_mutations`: a mutation refused (the alarms and queries that predate `tool_denials`).
+/// - `tool_denials`: any call refused by authorization, read or mutation.
+/// - `rate_limited`: a call refused by a rate limit.
+/// - `latency_ms`: the call's whole time in the server.
+/// - `backend_ms`: the part of it spent waiting for the backend (0 when nothing was sent).
+///
+/// The dashboard in `template.yaml` names these; `tests/e2e/deploy/dashboard.rs` holds it to this
+/// list, [`DIMENSIONS`] and the server's namespace.
+pub const METRICS: [(&str, &str); 7] = [
+    ("tool_calls", "Count"),
+    ("tool_errors", "Count"),
+    ("denied_mutations", "Count"),
+    ("tool_denials", "Count"),
+    ("rate_limited", "Count"),
+    ("latency_ms", "Milliseconds"),
+    ("backend_ms", "Milliseconds"),
+];
+
+/// The EMF dimension sets every metric is emitted under: `[stage]` for stage-wide alarms and
+/// `[stage, tool]` per tool.
+pub const DIMENSIONS: [&[&str]; 2] = [&["stage"], &["stage", "tool"]];
 
 /// The record plus the EMF `_aws` metadata and the metric members, per the Embedded Metric Format
-/// specification: dimension sets [stage] (for stage-wide alarms) and [stage, tool].
+/// specification: the namespace, [`DIMENSIONS`] and [`METRICS`].
 fn with_metrics(record: &AuditRecord, namespace: &str, timestamp_ms: i64) -> Value {
     let mut doc = match serde_json::to_value(record) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
     let fault = matches!(record.outcome, Outcome::BackendError | Outcome::InternalError);
-    let denied_mutation = record.kind == ToolKind::Mutation && record.decision == Decision::Denied;
-    doc.insert("tool_calls".into(), 1.into());
-    doc.insert("tool_errors".into(), u8::from(fault).into());
-    doc.insert("denied_mutations".into(), u8::from(denied_mutation).into());
-    doc.insert("latency_ms".into(), record.duration_ms.into());
+    let denied = record.decision == Decision::Denied;
+    let denied_mutation = record.kind == ToolKind::Mutation && denied;
+    for (name, _) in METRICS {
+        let value: Value = match name {
+            "tool_calls" => 1.into(),
+            "tool_errors" => u8::from(fault).into(),
+            "denied_mutations" => u8::from(denied_mutation).into(),
+            "tool_denials" => u8::from(denied).into(),
+            "rate_limited" => u8::from(record.outcome == Outcome::RateLimited).into(),
+            "latency_ms" => record.duration_ms.into(),
+            "backend_ms" => record.backend_ms.into(),
+            _ => continue,
+        };
+        doc.insert(name.into(), value);
+    }
     let metrics: Vec<Value> =
         METRICS.iter().map(|(name, unit)| serde_json::json!({"Name": name, "Unit": unit})).collect();
     doc.insert(
@@ -186,7 +217,7 @@ fn with_metrics(record: &AuditRecord, namespace: &str, timestamp_ms: i64) -> Val
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
                 "Namespace": namespace,
-                "Dimensions": [["stage"], ["stage", "tool"]],
+                "Dimensions": DIMENSIONS,
                 "Metrics": metrics,
             }],
         }),
@@ -355,6 +386,66 @@ mod tests {
         r.outcome = Outcome::InvalidInput;
         let doc: Value = serde_json::from_slice(&sink.line(&r).expect("a line")).expect("JSON");
         assert_eq!(doc["tool_errors"].as_i64(), Some(0), "the caller's mistakes are not our errors");
+    }
+
+    fn metrics_of(record: &AuditRecord) -> Value {
+        let line = JsonLineSink::stdout(Some("B2bMcp".into())).line(record).expect("a line");
+        let doc: Value = serde_json::from_slice(&line).expect("JSON");
+        assert_emf(&doc);
+        doc
+    }
+
+    #[test]
+    fn every_metric_is_declared_with_both_dimension_sets_and_present() {
+        let doc = metrics_of(&AuditRecord::new(&caller(), "dev", "get_company", ToolKind::Read));
+        let directive = &doc["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Dimensions"], serde_json::json!([["stage"], ["stage", "tool"]]));
+        let declared: Vec<(&str, &str)> = directive["Metrics"]
+            .as_array()
+            .expect("Metrics")
+            .iter()
+            .map(|m| (m["Name"].as_str().expect("Name"), m["Unit"].as_str().expect("Unit")))
+            .collect();
+        assert_eq!(declared, METRICS);
+        for name in ["tool_denials", "rate_limited", "backend_ms"] {
+            assert!(METRICS.iter().any(|(n, _)| *n == name), "the dashboard needs {name}");
+        }
+    }
+
+    #[test]
+    fn denials_count_reads_and_mutations_and_rate_limits_count_apart() {
+        let mut read = AuditRecord::new(&caller(), "prod", "ai_search", ToolKind::Read);
+        read.decision = Decision::Denied;
+        read.outcome = Outcome::Denied;
+        let doc = metrics_of(&read);
+        assert_eq!((doc["tool_denials"].as_i64(), doc["denied_mutations"].as_i64()), (Some(1), Some(0)));
+        assert_eq!((doc["rate_limited"].as_i64(), doc["tool_errors"].as_i64()), (Some(0), Some(0)));
+
+        let mut mutation = AuditRecord::new(&caller(), "dev", "create_collection", ToolKind::Mutation);
+        mutation.decision = Decision::Denied;
+        mutation.outcome = Outcome::Denied;
+        let doc = metrics_of(&mutation);
+        assert_eq!((doc["tool_denials"].as_i64(), doc["denied_mutations"].as_i64()), (Some(1), Some(1)));
+
+        let mut limited = AuditRecord::new(&caller(), "dev", "request_email_discovery", ToolKind::Mutation);
+        limited.outcome = Outcome::RateLimited;
+        let doc = metrics_of(&limited);
+        assert_eq!((doc["rate_limited"].as_i64(), doc["tool_denials"].as_i64()), (Some(1), Some(0)));
+        assert_eq!(doc["tool_errors"].as_i64(), Some(0), "a rate limit is the caller's, not a fault");
+
+        let ok = metrics_of(&AuditRecord::new(&caller(), "dev", "get_company", ToolKind::Read));
+        assert_eq!((ok["tool_denials"].as_i64(), ok["rate_limited"].as_i64()), (Some(0), Some(0)));
+    }
+
+    #[test]
+    fn backend_time_is_a_metric_beside_the_latency() {
+        let mut r = AuditRecord::new(&caller(), "dev", "search_companies", ToolKind::Read);
+        r.duration_ms = 42.5;
+        r.backend_ms = 40.25;
+        let doc = metrics_of(&r);
+        assert_eq!((doc["latency_ms"].as_f64(), doc["backend_ms"].as_f64()), (Some(42.5), Some(40.25)));
+        let units: Vec<&str> = METRICS.iter().filter(|(n, _)| n.ends_with("_ms")).map(|(_, u)| *u).collect();
+        assert_eq!(units, ["Milliseconds", "Milliseconds"]);
     }
 
     #[test]

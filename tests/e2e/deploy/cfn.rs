@@ -157,6 +157,7 @@ impl Stack {
                 let name_property = match resource["Type"].as_str() {
                     Some("AWS::Logs::LogGroup") => "LogGroupName",
                     Some("AWS::Serverless::Function") => "FunctionName",
+                    Some("AWS::CloudWatch::Dashboard") => "DashboardName",
                     Some(_) => return text(&id.to_lowercase()),
                     None => panic!("Ref to {id}, which is neither a parameter nor a resource"),
                 };

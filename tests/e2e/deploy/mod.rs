@@ -9,10 +9,12 @@
 //!   and the release profile the Lambda artifact is built with;
 //! - [`cfn`]: the intrinsics' evaluator;
 //! - [`function`], [`role`], [`api`]: what each stage's function, role and HTTP API are;
+//! - [`dashboard`]: the stage's dashboard, every metric it names one the server emits;
 //! - [`parameters`]: the parameters that grant something refuse what would grant too much.
 
 mod api;
 mod cfn;
+mod dashboard;
 mod function;
 mod parameters;
 mod role;
@@ -106,9 +108,12 @@ fn environment(stack: &Stack) -> HashMap<String, String> {
     vars.as_object().expect("Environment.Variables").iter().map(|(k, v)| (k.clone(), scalar(v))).collect()
 }
 
+/// The execution role's statements: the template writes the role out (`McpFunctionRole`), so
+/// they are all in its inline policies.
 fn statements(stack: &Stack) -> Vec<Value> {
-    let policies = function(stack)["Policies"].as_array().expect("Policies").clone();
-    policies.iter().flat_map(|p| p["Statement"].as_array().cloned().expect("inline statements")).collect()
+    let role = stack.resource("McpFunctionRole")["Properties"].clone();
+    let policies = role["Policies"].as_array().expect("the role's inline Policies").clone();
+    policies.iter().flat_map(|p| p["PolicyDocument"]["Statement"].as_array().cloned().expect("statements")).collect()
 }
 
 fn as_list(value: &Value) -> Vec<String> {
