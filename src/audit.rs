@@ -50,6 +50,10 @@ pub struct AuditRecord {
     pub unknown_arg_count: usize,
     /// Validated, canonical values the tool chose to show; empty for a refused or invalid call.
     pub args: Map<String, Value>,
+    /// For a tool that needs the person's yes (CONFIRM_TOOLS): `asked`, `confirmed`, `declined`,
+    /// `refused` (the client cannot ask, or its confirmation was not valid) or `fallback_allowed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<&'static str>,
     /// A mutation answered with an earlier identical call's result; nothing was sent.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub replayed: bool,
@@ -81,6 +85,7 @@ impl AuditRecord {
             arg_names: Vec::new(),
             unknown_arg_count: 0,
             args: Map::new(),
+            confirmation: None,
             replayed: false,
             invalid_field: None,
         }

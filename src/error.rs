@@ -23,6 +23,13 @@ pub enum Outcome {
     /// An identical mutation was still running (idempotency).
     InProgress,
     InternalError,
+    /// The person was asked to confirm the call (CONFIRM_TOOLS); nothing ran yet.
+    ConfirmationRequested,
+    /// The person said no (or dismissed the question); nothing ran.
+    Declined,
+    /// The call needed a yes it did not have: the client cannot ask, or its confirmation was not
+    /// valid (altered, expired, already used, another caller's or other arguments'). Nothing ran.
+    Unconfirmed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +66,13 @@ pub enum ToolError {
     /// A fault of this server (a bug); detail for the logs only.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The person declined the confirmation (`crate::mcp::confirm`).
+    #[error("the person declined {0}: nothing was done; ask them before calling it again")]
+    Declined(&'static str),
+    /// The call needed the person's yes and does not have a valid one; the message says why and
+    /// what to do.
+    #[error("{0}")]
+    Unconfirmed(String),
 }
 
 impl ToolError {
@@ -78,6 +92,8 @@ impl ToolError {
             ToolError::InProgress(_) => Outcome::InProgress,
             ToolError::Backend(_) | ToolError::State(_) => Outcome::BackendError,
             ToolError::Internal(_) => Outcome::InternalError,
+            ToolError::Declined(_) => Outcome::Declined,
+            ToolError::Unconfirmed(_) => Outcome::Unconfirmed,
         }
     }
 

@@ -1,6 +1,11 @@
 //! One binary, three ways in: Lambda (when `AWS_LAMBDA_RUNTIME_API` is set), `serve` (HTTP on a
 //! local address) and `stdio` (newline-delimited JSON-RPC for desktop clients).
 
+// The future of `main` holds rmcp's service over the handler, whose futures (a call's
+// confirmation, tool run, platform request and audit) nest deeper than rustc's default of 128
+// layout queries allows.
+#![recursion_limit = "256"]
+
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -96,6 +101,8 @@ async fn main() -> anyhow::Result<()> {
         tool_scopes = c.tool_scopes.len(),
         anonymous_reads = c.allow_anonymous_reads,
         state = %state_store,
+        confirm_tools = ?c.confirm.tools,
+        confirm_fallback = ?c.confirm.fallback,
         otlp = c.otlp_traces_endpoint.as_deref().map_or_else(|| "off".to_owned(), collector),
         tools = listed_tools(&state).len(),
         resources = resources::list().len() + resources::templates().len(),
@@ -103,6 +110,13 @@ async fn main() -> anyhow::Result<()> {
         "configuration"
     );
 
+    if !c.confirm.tools.is_empty() && !state.confirmer.shared_key() {
+        // One instance's key: a confirmation asked by one instance cannot be answered on another.
+        tracing::warn!(
+            tools = ?c.confirm.tools,
+            "no CONFIRM_KEY_SECRET_ARN: confirmations and task ids are sealed with a random key of this process's own"
+        );
+    }
     if c.state_table.is_none() && mode == Mode::Lambda {
         tracing::warn!("no STATE_TABLE: rate limits and idempotency hold per Lambda instance only");
     }

@@ -294,7 +294,7 @@ pub async fn sdk_config(outbound: &Outbound) -> aws_config::SdkConfig {
 }
 
 /// `arn:aws:secretsmanager:<region>:<account>:secret:<name>` names its region.
-fn secret_region(arn: &str) -> Option<String> {
+pub(crate) fn secret_region(arn: &str) -> Option<String> {
     let mut parts = arn.split(':');
     (parts.next() == Some("arn")).then_some(())?;
     let region = parts.nth(2)?;

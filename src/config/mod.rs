@@ -11,6 +11,7 @@ use std::time::Duration;
 
 mod appsync;
 mod callers;
+mod confirm;
 mod error;
 pub mod logging;
 mod otlp;
@@ -23,6 +24,7 @@ mod tests;
 
 pub use appsync::{AppsyncAuth, AppsyncConfig};
 pub use callers::{InboundAuth, OidcConfig};
+pub use confirm::{ConfirmConfig, ConfirmFallback};
 pub use error::{ConfigError, Mode};
 pub use rate_limits::{RateLimits, Window};
 pub use serve_limits::{MAX_CONCURRENT_LIMIT, ServeLimits};
@@ -70,6 +72,9 @@ pub struct Config {
     pub resource_url: Option<String>,
     /// CloudWatch namespace for the EMF metrics written with each audit record; `None`: no metrics.
     pub metrics_namespace: Option<String>,
+    /// Calls that need the person's yes first (CONFIRM_TOOLS, CONFIRM_FALLBACK,
+    /// CONFIRM_KEY_SECRET_ARN).
+    pub confirm: ConfirmConfig,
     /// The OTLP/HTTP traces endpoint spans are exported to (`OTEL_EXPORTER_OTLP_ENDPOINT` and the
     /// other standard variables); `None`: no spans leave the process.
     pub otlp_traces_endpoint: Option<String>,
@@ -204,6 +209,7 @@ impl Config {
         let metrics_namespace = metrics_on.then(|| namespace.unwrap_or_else(|| "B2bMcp".to_owned()));
 
         let otlp_traces_endpoint = otlp::traces_endpoint(&get)?;
+        let confirm = confirm::confirm_from_lookup(&get, &stage)?;
         let appsync = appsync_from_lookup(&get)?;
         let sample_data = parse_bool("SAMPLE_DATA", get("SAMPLE_DATA"), mode != Mode::Lambda)?;
         // A deployment that forgot its AppSync URL must not quietly answer with sample companies.
@@ -232,6 +238,7 @@ impl Config {
         let named_tools = named("DISABLED_TOOLS", disabled_tools.iter().map(|t| (t.clone(), t.clone())).collect())
             .chain(named("TOOL_SCOPES", tool_scopes.iter().map(|(t, s)| (format!("{t}={s}"), t.clone())).collect()))
             .chain(named("RATE_LIMITS", limited))
+            .chain(named("CONFIRM_TOOLS", confirm.tools.iter().map(|t| (t.clone(), t.clone())).collect()))
             .collect();
         let state_table = get("STATE_TABLE").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let state_endpoint_url = get("STATE_ENDPOINT_URL").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -274,6 +281,7 @@ impl Config {
             resource_url,
             metrics_namespace,
             otlp_traces_endpoint,
+            confirm,
             appsync,
             request_deadline,
             rate_limits,
@@ -294,7 +302,7 @@ impl Config {
         let list = known.join(", ");
         let Some(unknown) = self.named_tools.iter().find(|n| !known.contains(&n.tool.as_str())) else { return Ok(()) };
         let expected = match unknown.setting {
-            "DISABLED_TOOLS" => format!("one of {list}"),
+            "DISABLED_TOOLS" | "CONFIRM_TOOLS" => format!("one of {list}"),
             "TOOL_SCOPES" => format!("tool=scope, e.g. request_email_discovery=mcp:email, with a tool of {list}"),
             _ => format!("unknown tool {:?}; one of {list}, or * for every other tool", unknown.tool),
         };

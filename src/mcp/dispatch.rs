@@ -10,14 +10,15 @@ use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
+use rmcp::model::{CallToolResult, ContentBlock, InputRequiredResult, JsonObject};
 
 use crate::audit::{AuditRecord, Decision};
 use crate::backend::BackendError;
 use crate::error::{Outcome, ToolError, truncate_for_message};
 use crate::inbound::caller::Caller;
-use crate::mcp::registry::Called;
+use crate::mcp::confirm::{Asking, Check};
 use crate::mcp::registry::Lookup;
+use crate::mcp::registry::{Called, ToolEntry};
 use crate::mcp::state::AppState;
 use crate::tools::{ActingFor, ToolContext, ToolKind};
 use crate::trace::span::{Kind, Span};
@@ -28,8 +29,25 @@ use crate::trace::{self, CallTrace};
 #[error("unknown tool {0:?}; tools/list shows the available tools")]
 pub struct UnknownTool(pub String);
 
+/// What became of a call: it ran (or was refused), or the person is to be asked first.
+#[derive(Debug)]
+pub enum Dispatched {
+    Done(Result<Called, ToolError>),
+    Ask(InputRequiredResult),
+}
+
+impl Dispatched {
+    /// The result, for a caller that never offers to ask (its `Asking` says it cannot).
+    pub fn into_result(self) -> Result<Called, ToolError> {
+        match self {
+            Dispatched::Done(result) => result,
+            Dispatched::Ask(_) => Err(ToolError::Internal("asked a client that cannot be asked".into())),
+        }
+    }
+}
+
 /// Run `name` with `arguments` for `caller`, bounded by `deadline`, as a span of the request's
-/// `trace`; audited exactly once.
+/// `trace`, once the person has said yes where that is needed (`asking`); audited exactly once.
 pub async fn run_tool(
     state: &AppState,
     name: &str,
@@ -37,7 +55,8 @@ pub async fn run_tool(
     caller: Caller,
     deadline: Duration,
     trace: &CallTrace,
-) -> Result<Result<Called, ToolError>, UnknownTool> {
+    asking: Asking<'_>,
+) -> Result<Dispatched, UnknownTool> {
     let started = Instant::now();
     let stage = &state.config.stage;
     let run = trace.child();
@@ -46,7 +65,7 @@ pub async fn run_tool(
         Lookup::Withheld(refusal, kind) => {
             let record = AuditRecord::new(&caller, &run, stage, name, kind).with_arg_names(&arguments, &[]);
             let span = tool_span(&run, Some(name));
-            return Ok(audited(state, record, span, started, 0.0, Err(refusal)));
+            return Ok(Dispatched::Done(audited(state, record, span, started, 0.0, Err(refusal))));
         }
         Lookup::Unknown => return Err(UnknownTool(truncate_for_message(name, 64))),
     };
@@ -55,7 +74,32 @@ pub async fn run_tool(
     // The caller's grant (write, tool scopes, anonymous reads), before anything is validated or
     // sent; a tool the caller may not call is one tools/list did not show it.
     if let Err(refusal) = crate::mcp::authz::check(&caller, &state.config, entry) {
-        return Ok(audited(state, record, span, started, 0.0, Err(refusal)));
+        return Ok(Dispatched::Done(audited(state, record, span, started, 0.0, Err(refusal))));
+    }
+    // The person's yes, where the stage wants one: asked only of a call that may run.
+    let principal = caller.principal.as_deref();
+    let mut record = record;
+    match state.confirmer.check(&asking, principal, entry.name, &arguments, state.idempotency.as_ref()).await {
+        Check::NotNeeded => {}
+        Check::Run(how) => record.confirmation = Some(how),
+        Check::Refuse(error, how) => {
+            record.confirmation = Some(how);
+            return Ok(Dispatched::Done(audited(state, record, span, started, 0.0, Err(error))));
+        }
+        Check::Ask => {
+            record.confirmation = Some("asked");
+            let asked = ask(state, entry, &arguments, &caller, deadline, &run).await;
+            return Ok(match asked {
+                Ok((question, backend_ms)) => {
+                    record.outcome = Outcome::ConfirmationRequested;
+                    audited_question(state, record, span, started, backend_ms);
+                    Dispatched::Ask(question)
+                }
+                Err((error, backend_ms)) => {
+                    Dispatched::Done(audited(state, record, span, started, backend_ms, Err(error)))
+                }
+            });
+        }
     }
     let mut ctx = ToolContext::new(state.backend.clone(), acting_for(&caller), state.config.allow_mutations)
         .with_rate_limit(state.limiter.clone(), entry.name);
@@ -73,10 +117,42 @@ pub async fn run_tool(
         }
         Err(_) => Err(ToolError::Backend(BackendError::Timeout(deadline))),
     };
-    let mut record = record;
     record.replayed = ctx.replayed();
     record.args = ctx.take_audit_values();
-    Ok(audited(state, record, span, started, ctx.backend_ms(), result))
+    Ok(Dispatched::Done(audited(state, record, span, started, ctx.backend_ms(), result)))
+}
+
+/// The question for the person: what the call would do ([`ToolEntry::plan`], which may read the
+/// platform, charged to the caller as a company read), sealed into an `input_required` answer.
+async fn ask(
+    state: &AppState,
+    entry: &ToolEntry,
+    arguments: &JsonObject,
+    caller: &Caller,
+    deadline: Duration,
+    run: &CallTrace,
+) -> Result<(InputRequiredResult, f64), (ToolError, f64)> {
+    let ctx = ToolContext::new(state.backend.clone(), acting_for(caller), state.config.allow_mutations)
+        .with_rate_limit(state.limiter.clone(), "get_company");
+    let planned = trace::within(run.clone(), tokio::time::timeout(deadline, entry.plan(&ctx, arguments.clone()))).await;
+    let plan = match planned {
+        Ok(Ok(plan)) => plan,
+        Ok(Err(error)) => return Err((error, ctx.backend_ms())),
+        Err(_) => return Err((ToolError::Backend(BackendError::Timeout(deadline)), ctx.backend_ms())),
+    };
+    match state.confirmer.ask(plan, caller.principal.as_deref(), entry.name, arguments).await {
+        Ok(question) => Ok((question, ctx.backend_ms())),
+        Err(error) => Err((error, ctx.backend_ms())),
+    }
+}
+
+/// The audit record of a call answered with a question (nothing ran; no values).
+fn audited_question(state: &AppState, mut record: AuditRecord, mut span: Span, started: Instant, backend_ms: f64) {
+    record.backend_ms = backend_ms;
+    record.forget_values();
+    record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    state.audit.emit(&record);
+    annotate(&mut span, &record);
 }
 
 /// The tool run's span (OpenTelemetry's GenAI convention: `execute_tool <name>`); a name this
@@ -113,7 +189,12 @@ fn audited(
             // A refused or invalid call shows argument names only.
             if matches!(
                 record.outcome,
-                Outcome::InvalidInput | Outcome::Denied | Outcome::RateLimited | Outcome::InProgress
+                Outcome::InvalidInput
+                    | Outcome::Denied
+                    | Outcome::RateLimited
+                    | Outcome::InProgress
+                    | Outcome::Declined
+                    | Outcome::Unconfirmed
             ) {
                 record.forget_values();
             }
@@ -149,7 +230,10 @@ fn annotate(span: &mut Span, record: &AuditRecord) {
     if let Some(count) = record.result_count {
         span.set("b2b.result_count", count as i64);
     }
-    if record.outcome != Outcome::Ok {
+    if let Some(confirmation) = record.confirmation {
+        span.set("b2b.confirmation", confirmation);
+    }
+    if !matches!(record.outcome, Outcome::Ok | Outcome::ConfirmationRequested) {
         span.fail(label(&record.outcome));
     }
 }

@@ -8,18 +8,21 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, DiscoverResult, ErrorCode,
-    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
-    ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, CustomRequest, CustomResult, DiscoverResult, ErrorCode,
+    GetPromptRequestParams, GetPromptResponse, GetTaskParams, GetTaskResult, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool, UpdateTaskParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use crate::inbound::caller::Caller;
 use crate::mcp::catalog::Catalog;
+use crate::mcp::confirm::Asking;
+use crate::mcp::dispatch::Dispatched;
 use crate::mcp::state::AppState;
-use crate::mcp::{dispatch, prompts, resources};
+use crate::mcp::{dispatch, prompts, resources, tasks};
+use crate::tools::FollowUp;
 use crate::trace::span::{Kind, Span};
 use crate::trace::{CallTrace, Inbound};
 
@@ -32,7 +35,7 @@ pub const SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
 ];
 
 /// Methods this server implements; anything else is -32601.
-pub(crate) const STANDARD_METHODS: [&str; 10] = [
+pub(crate) const STANDARD_METHODS: [&str; 13] = [
     "initialize",
     "ping",
     "server/discover",
@@ -43,6 +46,9 @@ pub(crate) const STANDARD_METHODS: [&str; 10] = [
     "resources/read",
     "prompts/list",
     "prompts/get",
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
 ];
 
 /// Time kept back from a Lambda invocation's deadline to write the answer and the audit line.
@@ -94,6 +100,17 @@ impl McpServer {
         })
     }
 
+    /// Where a call of `tool` continues, for a client that takes tasks (2026-07-28 with the
+    /// tasks extension declared on this request).
+    fn follow_up(&self, tool: &str, context: &RequestContext<RoleServer>) -> Option<FollowUp> {
+        let modern = context.protocol_version().is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        let tasks = context.client_capabilities().is_some_and(|c| c.supports_tasks());
+        if !(modern && tasks) {
+            return None;
+        }
+        self.state.registry.tools().iter().find(|e| e.name == tool).and_then(|e| e.follow_up)
+    }
+
     fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {
         match context.extensions.get::<http::request::Parts>() {
             Some(parts) => Caller::from_extensions(&parts.extensions, &self.state.config),
@@ -111,8 +128,19 @@ fn request_span(method: &'static str, trace: &CallTrace) -> Span {
     span
 }
 
+/// Whether the person can be asked through this client: 2026-07-28 (multi round-trip requests)
+/// with form elicitation declared on this request (`elicitation: {}` means form).
+fn can_ask(context: &RequestContext<RoleServer>) -> bool {
+    let modern = context.protocol_version().is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+    let form =
+        context.client_capabilities().and_then(|c| c.elicitation).is_some_and(|e| e.form.is_some() || e.url.is_none());
+    modern && form
+}
+
 fn server_config() -> ServerConfig {
-    ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build())
+    let capabilities =
+        ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().enable_tasks().build();
+    ServerConfig::new(capabilities)
         .with_server_info(
             Implementation::new("b2b-mcp", env!("CARGO_PKG_VERSION")).with_title("B2B company intelligence"),
         )
@@ -152,9 +180,24 @@ impl ServerHandler for McpServer {
     ) -> Result<CallToolResponse, McpError> {
         let (caller, deadline, trace) = (self.caller(&context), self.deadline(&context), self.trace(&context));
         let mut span = request_span("tools/call", &trace);
-        let arguments = request.arguments.unwrap_or_default();
-        match dispatch::run_tool(&self.state, &request.name, arguments, caller, deadline, &trace).await {
-            Ok(result) => {
+        let asking = Asking {
+            can_ask: can_ask(&context),
+            request_state: request.request_state.as_deref(),
+            responses: request.input_responses.as_ref(),
+        };
+        let arguments = request.arguments.clone().unwrap_or_default();
+        let ran = dispatch::run_tool(&self.state, &request.name, arguments, caller.clone(), deadline, &trace, asking);
+        // Boxed: a call's future (confirmation, tool, backend, audit) is deep for the compiler.
+        match Box::pin(ran).await {
+            Ok(Dispatched::Ask(question)) => Ok(question.into()),
+            Ok(Dispatched::Done(result)) => {
+                if let (Ok(called), Some(follow_up)) = (&result, self.follow_up(&request.name, &context)) {
+                    match tasks::create(&self.state, follow_up, called, &caller).await {
+                        Ok(Some(task)) => return Ok(task.into()),
+                        Ok(None) => {}
+                        Err(e) => tracing::error!(error = %e, "could not make a task; answering directly"),
+                    }
+                }
                 let answer = dispatch::call_result(result);
                 if answer.is_error == Some(true) {
                     span.fail("tool_error");
@@ -211,6 +254,32 @@ impl ServerHandler for McpServer {
             span.fail("jsonrpc_error");
         }
         answer.map(Into::into)
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, McpError> {
+        let (caller, deadline, trace) = (self.caller(&context), self.deadline(&context), self.trace(&context));
+        let _span = request_span("tasks/get", &trace);
+        Box::pin(tasks::get(&self.state, &request.task_id, caller, deadline, &trace)).await
+    }
+
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        tasks::acknowledge(&self.state, &request.task_id, &self.caller(&context)).await
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        tasks::acknowledge(&self.state, &request.task_id, &self.caller(&context)).await
     }
 
     async fn list_prompts(

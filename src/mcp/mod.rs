@@ -3,9 +3,11 @@
 
 pub mod authz;
 pub mod catalog;
+pub mod confirm;
 pub mod dispatch;
 pub mod handler;
 pub mod prompts;
 pub mod registry;
 pub mod resources;
 pub mod state;
+pub mod tasks;

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::config::{Config, ConfigError, Mode};
 use crate::error::{ToolError, truncate_for_message};
 use crate::tools::{
-    ToolContext, ToolDef, ToolKind, ToolOutput, add_to_collection::AddToCollection, ai_search::AiSearch,
+    FollowUp, ToolContext, ToolDef, ToolKind, ToolOutput, add_to_collection::AddToCollection, ai_search::AiSearch,
     create_collection::CreateCollection, get_collection_items::GetCollectionItems,
     get_companies_batch::GetCompaniesBatch, get_company::GetCompany, list_collections::ListCollections,
     request_email_discovery::RequestEmailDiscovery, schema, search_companies::SearchCompanies,
@@ -56,6 +56,7 @@ pub fn configure(mode: Mode, get: impl Fn(&str) -> Option<String>) -> Result<Con
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A tool's answer, erased to what the MCP layer needs.
+#[derive(Debug)]
 pub struct Called {
     pub structured: Value,
     pub text: String,
@@ -63,6 +64,7 @@ pub struct Called {
 }
 
 type Invoke = for<'a> fn(&'a ToolContext, JsonObject) -> BoxFuture<'a, Result<Called, ToolError>>;
+type Plan = for<'a> fn(&'a ToolContext, JsonObject) -> BoxFuture<'a, Result<String, ToolError>>;
 
 /// One registered tool: its MCP description, built once, and its entry point.
 pub struct ToolEntry {
@@ -73,7 +75,10 @@ pub struct ToolEntry {
     /// The argument names the tool's input schema declares.
     pub known_args: Vec<String>,
     pub tool: Tool,
+    /// Where the call's later state is read (MCP Tasks), if it goes on after answering.
+    pub follow_up: Option<FollowUp>,
     invoke: Invoke,
+    plan: Plan,
 }
 
 impl ToolEntry {
@@ -97,20 +102,41 @@ impl ToolEntry {
             .map(|p| p.keys().cloned().collect())
             .unwrap_or_default();
         let needs_owner = T::NEEDS_OWNER || T::KIND == ToolKind::Mutation;
-        ToolEntry { name: T::NAME, kind: T::KIND, needs_owner, known_args, tool, invoke: invoke::<T> }
+        ToolEntry {
+            name: T::NAME,
+            kind: T::KIND,
+            needs_owner,
+            known_args,
+            tool,
+            follow_up: T::FOLLOW_UP,
+            invoke: invoke::<T>,
+            plan: plan::<T>,
+        }
     }
 
     pub fn invoke<'a>(&self, ctx: &'a ToolContext, args: JsonObject) -> BoxFuture<'a, Result<Called, ToolError>> {
         (self.invoke)(ctx, args)
     }
+
+    /// What the call would do, for the person asked to confirm it ([`ToolDef::plan`]).
+    pub fn plan<'a>(&self, ctx: &'a ToolContext, args: JsonObject) -> BoxFuture<'a, Result<String, ToolError>> {
+        (self.plan)(ctx, args)
+    }
+}
+
+fn params<T: ToolDef>(args: JsonObject) -> Result<T::Params, ToolError> {
+    // The path names the argument at fault ("limit: invalid type ..."), which serde alone does not.
+    serde_path_to_error::deserialize(Value::Object(args))
+        .map_err(|e| ToolError::InvalidArguments(truncate_for_message(&e.to_string(), 300)))
+}
+
+fn plan<T: ToolDef>(ctx: &ToolContext, args: JsonObject) -> BoxFuture<'_, Result<String, ToolError>> {
+    Box::pin(async move { T::plan(ctx, &params::<T>(args)?).await })
 }
 
 fn invoke<T: ToolDef>(ctx: &ToolContext, args: JsonObject) -> BoxFuture<'_, Result<Called, ToolError>> {
     Box::pin(async move {
-        // The path names the argument at fault ("limit: invalid type ..."), which serde alone does not.
-        let params: T::Params = serde_path_to_error::deserialize(Value::Object(args))
-            .map_err(|e| ToolError::InvalidArguments(truncate_for_message(&e.to_string(), 300)))?;
-        let output = T::run(ctx, params).await?;
+        let output = T::run(ctx, params::<T>(args)?).await?;
         let structured = serde_json::to_value(&output)
             .map_err(|e| ToolError::Internal(format!("serialising {} output: {e}", T::NAME)))?;
         Ok(Called { text: output.summary(), result_count: output.result_count(), structured })

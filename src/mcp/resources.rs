@@ -1,6 +1,7 @@
 //! Resources: the industry taxonomy (so the model writes `industry` the way the platform does)
 //! and a template for reading one company profile by id.
 
+use crate::mcp::confirm::Asking;
 use crate::trace::CallTrace;
 use std::time::{Duration, Instant};
 
@@ -69,7 +70,17 @@ pub async fn read(
     if let Some(id) = uri.strip_prefix(COMPANY_PREFIX) {
         let mut arguments = JsonObject::new();
         arguments.insert("id".into(), id.into());
-        let result = dispatch::run_tool(state, GetCompany::NAME, arguments, caller, deadline, trace).await;
+        let result = Box::pin(dispatch::run_tool(
+            state,
+            GetCompany::NAME,
+            arguments,
+            caller,
+            deadline,
+            trace,
+            Asking::default(),
+        ))
+        .await;
+        let result = result.map(dispatch::Dispatched::into_result);
         return match result {
             Ok(Ok(called)) => Ok(json_contents(uri, &called.structured)),
             Ok(Err(ToolError::NotFound(_) | ToolError::InvalidArgument { .. })) => {
@@ -79,7 +90,8 @@ pub async fn read(
                 refusal @ (ToolError::ToolDisabled(_)
                 | ToolError::RateLimited { .. }
                 | ToolError::Forbidden(_)
-                | ToolError::NoPrincipal),
+                | ToolError::NoPrincipal
+                | ToolError::Unconfirmed(_)),
             )) => Err(McpError::invalid_request(refusal.client_message(), None)),
             Ok(Err(other)) => Err(unavailable(&other)),
             Err(unknown) => Err(McpError::internal_error(unknown.to_string(), None)),

@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 
 use crate::audit::AuditSink;
 use crate::backend::memory::MemoryBackend;
+use crate::backend::secrets::SecretSource;
 use crate::backend::{BackendError, GraphqlBackend, appsync};
 use crate::config::{self, Config};
 use crate::inbound::token::TokenVerifier;
+use crate::mcp::confirm::Confirmer;
 use crate::mcp::registry::Registry;
 use crate::outbound::{Outbound, OutboundError};
 use crate::store::dynamo::DynamoState;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub industries: IndustriesCache,
     /// `serve` with INBOUND_AUTH=jwt: checks callers' bearer tokens.
     pub tokens: Option<Arc<TokenVerifier>>,
+    /// The person's yes before the calls that need it (CONFIRM_TOOLS).
+    pub confirmer: Confirmer,
 }
 
 /// The taxonomy, kept per instance for [`INDUSTRIES_TTL`]: it changes rarely, and a resource
@@ -64,10 +68,16 @@ pub async fn assemble(config: Config, audit: Arc<dyn AuditSink>) -> Result<Arc<A
         export_spans(endpoint, &config.stage, &outbound)?;
     }
     // The AWS configuration only where something uses it (the sample needs none).
-    let sdk = match (&config.appsync, &config.state_table) {
-        (None, None) => None,
-        _ => Some(appsync::sdk_config(&outbound).await),
+    let aws_used = config.appsync.is_some() || config.state_table.is_some() || config.confirm.key_secret_arn.is_some();
+    let sdk = match aws_used {
+        false => None,
+        true => Some(appsync::sdk_config(&outbound).await),
     };
+    let confirm_key = match (&config.confirm.key_secret_arn, &sdk) {
+        (Some(arn), Some(sdk)) => Some(confirm_key(&config, sdk, arn)),
+        _ => None,
+    };
+    let confirmer = Confirmer::new(&config.confirm, confirm_key);
     let backend: Arc<dyn GraphqlBackend> = match &config.appsync {
         Some(settings) => Arc::new(appsync::connect(settings, sdk.clone(), &outbound).await?),
         None => Arc::new(MemoryBackend::new()),
@@ -75,7 +85,9 @@ pub async fn assemble(config: Config, audit: Arc<dyn AuditSink>) -> Result<Arc<A
     let warm_backend = backend.clone();
     tokio::spawn(async move { warm_backend.warm().await });
     let (Some(table), Some(sdk)) = (config.state_table.clone(), sdk) else {
-        return Ok(build_state(config, backend, audit));
+        let limiter = Arc::new(LocalRateLimiter::new(config.rate_limits.clone()));
+        let idempotency = Arc::new(MemoryIdempotency::new(config.idempotency_retention));
+        return Ok(build(config, backend, audit, (limiter, idempotency), confirmer));
     };
     let shared = Arc::new(DynamoState::new(
         &sdk,
@@ -86,7 +98,15 @@ pub async fn assemble(config: Config, audit: Arc<dyn AuditSink>) -> Result<Arc<A
     ));
     let warm_store = shared.clone();
     tokio::spawn(async move { warm_store.warm().await });
-    Ok(build_state_with(config, backend, audit, shared.clone(), shared))
+    Ok(build(config, backend, audit, (shared.clone(), shared), confirmer))
+}
+
+/// The stage's confirmation key in Secrets Manager (the secret's own region, the same endpoint
+/// override as the AppSync secret's), read on first use and kept for the instance's life.
+fn confirm_key(config: &Config, sdk: &aws_config::SdkConfig, arn: &str) -> SecretSource {
+    const KEEP: Duration = Duration::from_secs(12 * 3600);
+    let endpoint = config.appsync.as_ref().and_then(|a| a.secrets_endpoint_url.as_deref());
+    SecretSource::new(sdk, appsync::secret_region(arn), endpoint, arn, KEEP)
 }
 
 /// Spans to the OTLP collector from here on (once per process: a second assembly, in tests,
@@ -133,6 +153,17 @@ pub fn build_state_with(
     limiter: Arc<dyn RateLimiter>,
     idempotency: Arc<dyn IdempotencyStore>,
 ) -> Arc<AppState> {
+    let confirmer = Confirmer::new(&config.confirm, None);
+    build(config, backend, audit, (limiter, idempotency), confirmer)
+}
+
+fn build(
+    config: Config,
+    backend: Arc<dyn GraphqlBackend>,
+    audit: Arc<dyn AuditSink>,
+    (limiter, idempotency): (Arc<dyn RateLimiter>, Arc<dyn IdempotencyStore>),
+    confirmer: Confirmer,
+) -> Arc<AppState> {
     let registry = Registry::from_config(&config);
     let tokens = match (&config.inbound_auth, &config.oidc) {
         (config::InboundAuth::Jwt, Some(oidc)) => {
@@ -141,7 +172,7 @@ pub fn build_state_with(
         _ => None,
     };
     let industries = Default::default();
-    Arc::new(AppState { config, registry, backend, limiter, idempotency, audit, industries, tokens })
+    Arc::new(AppState { config, registry, backend, limiter, idempotency, audit, industries, tokens, confirmer })
 }
 
 /// The HTTP client builder for the token verifier, on the outbound TLS. `assemble` has already

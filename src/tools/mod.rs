@@ -237,7 +237,7 @@ pub trait ToolOutput: Serialize + JsonSchema {
 /// Async traits in this crate use `#[async_trait]`, one style throughout (the backend and the
 /// stores too).
 #[async_trait::async_trait]
-pub trait ToolDef: 'static {
+pub trait ToolDef: Send + Sync + 'static {
     const NAME: &'static str;
     const TITLE: &'static str;
     const DESCRIPTION: &'static str;
@@ -247,8 +247,25 @@ pub trait ToolDef: 'static {
     const IDEMPOTENT: bool = false;
     /// Does the tool act on the caller's own records (collections)? Mutations always do.
     const NEEDS_OWNER: bool = false;
-    type Params: DeserializeOwned + JsonSchema + Send + 'static;
+    /// A read tool that reports on this call's work after it has answered, and the output field
+    /// holding the id that tool takes (as its argument of the same name). MCP Tasks follow it.
+    const FOLLOW_UP: Option<FollowUp> = None;
+    type Params: DeserializeOwned + JsonSchema + Send + Sync + 'static;
     type Output: ToolOutput + Send + 'static;
 
     async fn run(ctx: &ToolContext, params: Self::Params) -> Result<Self::Output, ToolError>;
+
+    /// What a call with `params` would do, in words for the person asked to confirm it first
+    /// (CONFIRM_TOOLS). Validates as `run` does and may read, never write.
+    async fn plan(_ctx: &ToolContext, _params: &Self::Params) -> Result<String, ToolError> {
+        Ok(format!("Run \"{}\".", Self::TITLE))
+    }
+}
+
+/// Where a call's later state can be read: `tool`, given the call's output field `id` as its
+/// argument `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowUp {
+    pub tool: &'static str,
+    pub id: &'static str,
 }

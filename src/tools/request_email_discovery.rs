@@ -4,7 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ToolContext, ToolDef, ToolKind, ToolOutput, args};
+use super::get_company::{self, GetCompany};
+use super::{FollowUp, ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::REQUEST_EMAIL_DISCOVERY;
 use crate::error::ToolError;
 
@@ -115,16 +116,11 @@ impl ToolDef for RequestEmailDiscovery {
     type Params = Params;
     type Output = Output;
 
+    const FOLLOW_UP: Option<FollowUp> = Some(FollowUp { tool: "get_email_discovery", id: "request_id" });
+
     async fn run(ctx: &ToolContext, params: Params) -> Result<Output, ToolError> {
         ctx.require_mutations()?;
-        let company_id = args::id("company_id", &params.company_id)?;
-        let max_contacts = params.max_contacts.unwrap_or(DEFAULT_CONTACTS);
-        if !(1..=MAX_CONTACTS).contains(&max_contacts) {
-            return Err(ToolError::invalid(
-                "max_contacts",
-                format!("must be between 1 and {MAX_CONTACTS} (got {max_contacts}); default {DEFAULT_CONTACTS}"),
-            ));
-        }
+        let (company_id, max_contacts) = checked(&params)?;
         let key = args::idempotency_key("idempotency_key", params.idempotency_key.as_deref())?;
         ctx.audit_value("company_id", &company_id);
         ctx.audit_value("department", params.department);
@@ -140,4 +136,36 @@ impl ToolDef for RequestEmailDiscovery {
             created_at: a.created_at,
         })
     }
+
+    /// The company by name and domain (read from the platform), the department, how many
+    /// contacts at most, and that it is billed.
+    async fn plan(ctx: &ToolContext, params: &Params) -> Result<String, ToolError> {
+        ctx.require_mutations()?;
+        let (company_id, max_contacts) = checked(params)?;
+        let lookup = get_company::Params { id: Some(company_id), domain: None };
+        let company = GetCompany::run(ctx, lookup).await?;
+        let domain = company.domain.as_deref().unwrap_or("no known domain");
+        let team = match params.department {
+            Department::Any => "any department".to_owned(),
+            department => format!("the {} department", department.graphql().to_ascii_lowercase()),
+        };
+        Ok(format!(
+            "Queue a paid e-mail discovery at {} ({domain}): up to {max_contacts} contacts in {team}. \
+             The platform bills each new request to your account.",
+            company.name
+        ))
+    }
+}
+
+/// The company id and the number of contacts, checked.
+fn checked(params: &Params) -> Result<(String, i64), ToolError> {
+    let company_id = args::id("company_id", &params.company_id)?;
+    let max_contacts = params.max_contacts.unwrap_or(DEFAULT_CONTACTS);
+    if !(1..=MAX_CONTACTS).contains(&max_contacts) {
+        return Err(ToolError::invalid(
+            "max_contacts",
+            format!("must be between 1 and {MAX_CONTACTS} (got {max_contacts}); default {DEFAULT_CONTACTS}"),
+        ));
+    }
+    Ok((company_id, max_contacts))
 }

@@ -154,6 +154,12 @@ impl Stack {
             id => {
                 let resource = &self.template["Resources"][id];
                 // Ref to a resource is its physical id: the name where the template sets one.
+                if resource["Type"] == "AWS::SecretsManager::Secret" {
+                    // A secret's Ref is its ARN: the name and Secrets Manager's random suffix.
+                    let name = self.eval(&resource["Properties"]["Name"]);
+                    let name = name.as_ref().and_then(Value::as_str).unwrap_or_else(|| panic!("{id} has a name"));
+                    return text(&format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"));
+                }
                 let name_property = match resource["Type"].as_str() {
                     Some("AWS::Logs::LogGroup") => "LogGroupName",
                     Some("AWS::Serverless::Function") => "FunctionName",

@@ -30,7 +30,7 @@ use crate::tools::venv_bin;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const STAGES: [&str; 3] = ["dev", "staging", "prod"];
-const QUERY_FIELDS: [&str; 7] = [
+const QUERY_FIELDS: [&str; 8] = [
     "searchCompanies",
     "getCompany",
     "getCompaniesBatch",
@@ -38,6 +38,7 @@ const QUERY_FIELDS: [&str; 7] = [
     "listCollections",
     "getCollectionItems",
     "industries",
+    "getEmailDiscovery",
 ];
 const MUTATION_FIELDS: [&str; 3] = ["createCollection", "addToCollection", "requestEmailDiscovery"];
 const SECRET: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:b2b-mcp/appsync-AbCdEf";

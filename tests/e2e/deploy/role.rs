@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::cfn::{ACCOUNT, REGION, scalar};
 use super::{
-    MUTATION_FIELDS, QUERY_FIELDS, ROOT, SECRET, STAGES, as_list, deployed, field_arn, function, resources_for,
-    statements,
+    MUTATION_FIELDS, QUERY_FIELDS, ROOT, SECRET, STAGES, as_list, deployed, environment, field_arn, function,
+    resources_for, statements,
 };
 use crate::tools::venv_bin;
 
@@ -96,9 +96,20 @@ fn the_role_names_every_resource_and_reads_only_the_given_secret() {
                 assert_eq!(statement["Effect"], "Allow");
                 assert!(statement.get("NotAction").is_none() && statement.get("NotResource").is_none(), "{statement}");
             }
+            // The AppSync secret when given, and the stage's own confirmation key where mutations
+            // (the paid tool among them) are on.
             let secrets = resources_for(&stack, "secretsmanager:GetSecretValue");
-            let expected: Vec<String> = Some(secret).filter(|s| !s.is_empty()).map(str::to_owned).into_iter().collect();
+            let confirm_key =
+                format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:b2b-mcp-{stage}-confirm-key-AbCdEf");
+            let expected: Vec<String> = Some(secret)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .into_iter()
+                .chain((stage != "prod").then_some(confirm_key))
+                .collect();
             assert_eq!(secrets, expected, "{stage}: AppsyncSecretArn={secret:?}");
+            let named = environment(&stack).remove("CONFIRM_KEY_SECRET_ARN").unwrap_or_default();
+            assert_eq!(named, expected.last().filter(|_| stage != "prod").cloned().unwrap_or_default(), "{stage}");
         }
     }
 }
