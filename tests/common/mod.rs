@@ -82,14 +82,23 @@ pub fn client_over(backend: Arc<dyn GraphqlBackend>, mode: Mode, vars: &[(&str, 
 }
 
 /// Settings for a test: `serve` harnesses are local stages (auth off, a local principal) unless
-/// a test sets up auth.
+/// a test sets up auth. No tool asks for confirmation unless the test sets CONFIRM_TOOLS: these
+/// clients answer no forms, and what confirmation does is tests/app/confirm.rs's subject.
 fn test_config(mode: Mode, vars: &[(&str, &str)]) -> Config {
     let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     if mode == Mode::Serve && !vars.iter().any(|(k, _)| k == "INBOUND_AUTH" || k == "OIDC_ISSUER") {
         vars.push(("INBOUND_AUTH".into(), "off".into()));
     }
+    without_confirmation(&mut vars);
     b2b_mcp::configure(mode, |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
         .expect("test config is valid")
+}
+
+/// CONFIRM_TOOLS empty unless `vars` name it.
+pub fn without_confirmation(vars: &mut Vec<(String, String)>) {
+    if !vars.iter().any(|(k, _)| k == "CONFIRM_TOOLS") {
+        vars.push(("CONFIRM_TOOLS".into(), String::new()));
+    }
 }
 
 /// A client with given rate-limit and idempotency stores (the DynamoDB ones in the state tests).

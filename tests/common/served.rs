@@ -48,6 +48,10 @@ impl Served {
             .stdout(file.try_clone().expect("log file"))
             .stderr(file)
             .kill_on_drop(true);
+        // As tests/common's harnesses: no confirmation unless the test asks for it.
+        if !vars.iter().any(|(k, _)| *k == "CONFIRM_TOOLS") {
+            command.env("CONFIRM_TOOLS", "");
+        }
         if !vars.iter().any(|(k, _)| *k == "INBOUND_AUTH") {
             command.env("INBOUND_AUTH", "off").env("LOCAL_PRINCIPAL", principal);
         }
