@@ -76,14 +76,14 @@ enum Key {
     /// This process's own (no secret configured).
     Process(RequestStateCodec),
     /// The stage's, from Secrets Manager on first use, then kept.
-    Stage { secret: SecretSource, codec: OnceCell<RequestStateCodec> },
+    Stage { secret: Box<SecretSource>, codec: OnceCell<RequestStateCodec> },
 }
 
 impl Confirmer {
     /// With `secret` the stage's key source (CONFIRM_KEY_SECRET_ARN), else a random key.
     pub fn new(config: &ConfirmConfig, secret: Option<SecretSource>) -> Confirmer {
         let key = match secret {
-            Some(secret) => Key::Stage { secret, codec: OnceCell::new() },
+            Some(secret) => Key::Stage { secret: Box::new(secret), codec: OnceCell::new() },
             // 32 random bytes: the codec's minimum, so its length check has nothing to refuse.
             None => Key::Process(RequestStateCodec::new_unchecked(rand::random::<[u8; 32]>().to_vec())),
         };
