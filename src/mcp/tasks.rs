@@ -86,7 +86,8 @@ pub async fn get(
     let ran = dispatch::run_tool(state, &sealed.t, arguments, caller, deadline, trace, Asking::default()).await;
     let called = match ran.map(Dispatched::into_result) {
         Ok(Ok(called)) => called,
-        Ok(Err(ToolError::NotFound(_))) | Err(_) => return Err(unknown_task()),
+        Ok(Err(ToolError::NotFound(_))) => return Err(unknown_task()),
+        Err(unknown) => return Err(McpError::internal_error(format!("this task's {unknown}"), None)),
         Ok(Err(error)) => return Err(McpError::internal_error(error.client_message(), None)),
     };
     let status = text(&called.structured, "status").unwrap_or_default();
