@@ -14,6 +14,7 @@ mod common;
 mod appsync;
 mod auth;
 mod authz;
+mod discovery;
 mod hostile;
 mod house;
 mod lambda_events;

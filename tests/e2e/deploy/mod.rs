@@ -28,13 +28,14 @@ use crate::tools::venv_bin;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const STAGES: [&str; 3] = ["dev", "staging", "prod"];
-const QUERY_FIELDS: [&str; 7] = [
+const QUERY_FIELDS: [&str; 8] = [
     "searchCompanies",
     "getCompany",
     "getCompaniesBatch",
     "aiSearch",
     "listCollections",
     "getCollectionItems",
+    "getEmailDiscovery",
     "industries",
 ];
 const MUTATION_FIELDS: [&str; 3] = ["createCollection", "addToCollection", "requestEmailDiscovery"];
