@@ -111,10 +111,11 @@ MODE ?= auto
 # The release gate against a deployed stage (after make deploy): the official Python SDK lists
 # and calls every read tool and validates each answer against its outputSchema. TOKEN (or an
 # exported MCP_TOKEN) is sent as a bearer token; MUTATIONS=1 also writes a collection;
+# DISCOVERY=1 (with MUTATIONS=1) also requests one paid e-mail discovery and reads it back;
 # SMOKE_FLAGS passes more flags to tests/clients/smoke.py.
-smoke: $(VENV_STAMP) ## release gate: URL=https://.../mcp TOKEN=... [MUTATIONS=1] [MODE=auto|legacy|2026-07-28]
+smoke: $(VENV_STAMP) ## release gate: URL=https://.../mcp TOKEN=... [MUTATIONS=1 [DISCOVERY=1]] [MODE=auto|legacy|2026-07-28]
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://.../mcp TOKEN=... [MUTATIONS=1] [MODE=auto|legacy|2026-07-28]" >&2; exit 2; }
-	@$(if $(TOKEN),MCP_TOKEN="$(TOKEN)") $(VENV)/bin/python tests/clients/smoke.py "$(URL)" --mode "$(MODE)" $(if $(MUTATIONS),--mutations) $(SMOKE_FLAGS)
+	@$(if $(TOKEN),MCP_TOKEN="$(TOKEN)") $(VENV)/bin/python tests/clients/smoke.py "$(URL)" --mode "$(MODE)" $(if $(MUTATIONS),--mutations) $(if $(DISCOVERY),--discovery) $(SMOKE_FLAGS)
 
 # The official conformance suite, each protocol era's required scenarios against its baseline of
 # scenarios that cannot apply (tests/conformance/, reasons in docs/protocol.md), plus the header

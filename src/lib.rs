@@ -1,6 +1,6 @@
 //! # b2b-mcp
 //!
-//! A stateless MCP server for the B2B company-intelligence platform: nine narrowly scoped tools
+//! A stateless MCP server for the B2B company-intelligence platform: ten narrowly scoped tools
 //! over the platform's GraphQL API, served on AWS Lambda, over plain HTTP and over stdio.
 //!
 //! # Layout

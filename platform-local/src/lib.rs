@@ -16,17 +16,21 @@
 //!   loop (`tls/`: files, serve).
 //! - [`defaults`]: the test-only credentials `make run` and the tests share.
 //! - [`auth`]: AppSync-faithful request authentication (`auth/`: dispatch, SigV4, JWT, test keys).
-//! - [`graphql`]: the schema and resolvers (`graphql/`: types, query, mutation).
+//! - [`graphql`]: the schema and resolvers (`graphql/`: types, query, mutation, discovery).
+//! - [`discovery`]: how an e-mail discovery request progresses (QUEUED, RUNNING, done) with its
+//!   age, on a schedule `--discovery-schedule` sets.
 //! - [`interpret`]: the deterministic reading of `aiSearch` sentences.
 //! - [`faults`]: injected latency, HTTP errors, malformed bodies, resolver errors.
 //! - [`db`]: the SQLite database and its queries (`db/`: one file per subject).
-//! - [`generate`]: deterministic company profiles (`generate/`: names, draws, descriptions, data).
+//! - [`generate`]: deterministic company profiles (`generate/`: names, draws, descriptions, data)
+//!   and the synthetic contacts of a completed discovery (`generate/contacts`).
 //! - [`testing`]: for tests and benches: a temporary platform (HTTP or HTTPS), a TLS front for
 //!   any plain server, free ports and port waits.
 
 pub mod auth;
 pub mod db;
 pub mod defaults;
+pub mod discovery;
 pub mod faults;
 pub mod generate;
 pub mod graphql;

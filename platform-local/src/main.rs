@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! platform-local [--port 4000] [--db PATH] [--companies 20000] [--seed 42] [--auth api_key,iam,oidc]
+//!                [--discovery-schedule 2000,10000]   # e-mail discoveries: RUNNING after 2 s,
+//!                                 # COMPLETED (or FAILED) after 10 s, counted from the request
 //!                [--tls] [--tls-dir DIR]   # HTTPS (local/test only); also PLATFORM_TLS=1.
 //!                                 # The CA is made at first start in DIR (default: tls/ beside
 //!                                 # the database): point the MCP server's LOCAL_CA_FILE at DIR/ca.pem.
@@ -18,6 +20,7 @@ use std::time::SystemTime;
 use anyhow::{Context, bail};
 use platform_local::auth::{self, Mode};
 use platform_local::defaults;
+use platform_local::discovery::DiscoverySchedule;
 use platform_local::tls::TlsFiles;
 use platform_local::{Settings, start};
 
@@ -98,6 +101,10 @@ async fn main() -> anyhow::Result<()> {
     } else {
         None
     };
+    let discovery_schedule: DiscoverySchedule = match value(&args, "--discovery-schedule") {
+        Some(text) => text.parse().context("--discovery-schedule")?,
+        None => DiscoverySchedule::default(),
+    };
     let settings = Settings {
         bind: SocketAddr::from(([127, 0, 0, 1], port)),
         db_path: db_path.clone(),
@@ -106,6 +113,7 @@ async fn main() -> anyhow::Result<()> {
         auth: defaults::auth_config(&auth_modes(value(&args, "--auth").unwrap_or("api_key,iam,oidc"))?),
         progress: true,
         tls,
+        discovery_schedule,
     };
     let started = std::time::Instant::now();
     let running = start(settings).await?;

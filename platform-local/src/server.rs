@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::auth::{self, AuthConfig};
+use crate::discovery::DiscoverySchedule;
 use crate::faults::{FailField, Fault, Faults};
 use crate::graphql::{self, PlatformSchema};
 use crate::tls::{self, TlsFiles};
@@ -33,6 +34,8 @@ pub struct Settings {
     pub progress: bool,
     /// Serve HTTPS with these files (local/test only: [`crate::tls`]); plain HTTP when `None`.
     pub tls: Option<TlsFiles>,
+    /// When e-mail discovery requests run and are done, counted from their creation.
+    pub discovery_schedule: DiscoverySchedule,
 }
 
 struct Platform {
@@ -69,8 +72,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let db = tokio::task::spawn_blocking(move || db::Db::open(&path, companies, seed, progress)).await??;
     let faults = Arc::new(Faults::default());
     let scheme = if settings.tls.is_some() { "https" } else { "http" };
-    let platform =
-        Arc::new(Platform { schema: graphql::schema(db.clone()), auth: settings.auth, faults: faults.clone(), scheme });
+    let platform = Arc::new(Platform {
+        schema: graphql::schema(db.clone(), settings.discovery_schedule),
+        auth: settings.auth,
+        faults: faults.clone(),
+        scheme,
+    });
     let app = Router::new()
         .route("/graphql", post(graphql_endpoint))
         .route("/_admin/faults", post(set_fault).delete(clear_fault))

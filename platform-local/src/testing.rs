@@ -18,6 +18,7 @@ use tokio::net::TcpStream as AsyncTcpStream;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::auth::Mode;
+use crate::discovery::DiscoverySchedule;
 use crate::tls::{self, TlsFiles};
 use crate::{Running, Settings, defaults};
 
@@ -49,7 +50,13 @@ impl TempPlatform {
 
     /// The same with another size or seed.
     pub async fn start_with(modes: &[Mode], companies: u64, seed: u64) -> anyhow::Result<TempPlatform> {
-        TempPlatform::launch(modes, companies, seed, false).await
+        TempPlatform::launch(modes, companies, seed, false, DiscoverySchedule::default()).await
+    }
+
+    /// [`Self::start`] with e-mail discovery requests progressing on `schedule` (a fast one, so
+    /// a test sees a request through to COMPLETED).
+    pub async fn start_with_schedule(modes: &[Mode], schedule: DiscoverySchedule) -> anyhow::Result<TempPlatform> {
+        TempPlatform::launch(modes, COMPANIES, SEED, false, schedule).await
     }
 
     /// Over HTTPS (local/test only), with a CA and certificate of its own: [`Self::graphql_url`]
@@ -60,10 +67,16 @@ impl TempPlatform {
 
     /// The same with another size or seed.
     pub async fn start_tls_with(modes: &[Mode], companies: u64, seed: u64) -> anyhow::Result<TempPlatform> {
-        TempPlatform::launch(modes, companies, seed, true).await
+        TempPlatform::launch(modes, companies, seed, true, DiscoverySchedule::default()).await
     }
 
-    async fn launch(modes: &[Mode], companies: u64, seed: u64, https: bool) -> anyhow::Result<TempPlatform> {
+    async fn launch(
+        modes: &[Mode],
+        companies: u64,
+        seed: u64,
+        https: bool,
+        discovery_schedule: DiscoverySchedule,
+    ) -> anyhow::Result<TempPlatform> {
         let n = DATABASES.fetch_add(1, Ordering::Relaxed);
         let name = format!("b2b-platform-{}-{n}", std::process::id());
         let db_path = std::env::temp_dir().join(format!("{name}.sqlite"));
@@ -88,6 +101,7 @@ impl TempPlatform {
                 auth: defaults::auth_config(modes),
                 progress: false,
                 tls,
+                discovery_schedule,
             };
             crate::start(settings).await
         };

@@ -1,10 +1,13 @@
 //! An in-process backend over a small fixed sample of companies. It answers every operation in
 //! `operations` the way the platform does and records each call (operation name and exact
 //! variables), so tests can assert what a tool sent. Faults can be injected for one call.
-//! Also what a laptop runs against when no platform URL is configured.
+//! Also what a laptop runs against when no platform URL is configured. E-mail discoveries are in
+//! `discoveries` (done at once, with synthetic contacts).
 
 // serde_json's `value["key"]` yields Null for a missing key or a non-object; it never panics.
 #![allow(clippy::indexing_slicing)]
+
+mod discoveries;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -40,7 +43,7 @@ struct State {
     calls: Vec<RecordedCall>,
     /// owner -> collections (JSON objects with an `items` list of [company id, added_at]).
     collections: HashMap<String, Vec<Value>>,
-    discoveries: usize,
+    discoveries: discoveries::Discoveries,
     fail_next: Option<BackendError>,
     panic_next: bool,
 }
@@ -254,13 +257,12 @@ impl MemoryBackend {
                 }
                 json!({"addToCollection": {"added": added, "alreadyPresent": present, "notFound": missing}})
             }
-            "RequestEmailDiscovery" => {
-                let input = &v["input"];
-                let mut state = self.state();
-                state.discoveries += 1;
-                json!({"requestEmailDiscovery": {"id": format!("disc_{:04}", state.discoveries),
-                    "companyId": input["companyId"], "department": input["department"],
-                    "maxContacts": input["maxContacts"], "status": "QUEUED", "createdAt": "2026-11-24T12:00:00Z"}})
+            "RequestEmailDiscovery" => self.state().discoveries.request(&v["input"])?,
+            "GetEmailDiscovery" => {
+                let (owner, id) = (v["ownerId"].as_str().unwrap_or_default(), v["id"].as_str().unwrap_or_default());
+                let domain_of =
+                    |company: &str| self.company(company).and_then(|c| c["domain"].as_str()).map(str::to_owned);
+                self.state().discoveries.read(owner, id, domain_of)
             }
             other => return Err(BackendError::Graphql(format!("unknown operation {other}"))),
         })

@@ -85,6 +85,16 @@ pub const GET_COLLECTION_ITEMS: Operation = Operation {
     ),
 };
 
+/// One of the owner's e-mail discovery requests, with its contacts once completed.
+pub const GET_EMAIL_DISCOVERY: Operation = Operation {
+    name: "GetEmailDiscovery",
+    kind: OperationKind::Query,
+    document: "query GetEmailDiscovery($ownerId: ID!, $id: ID!) {\n  \
+               getEmailDiscovery(ownerId: $ownerId, id: $id) {\n    \
+               id companyId department maxContacts status createdAt updatedAt\n    \
+               contacts { name title department email confidence }\n  }\n}",
+};
+
 pub const INDUSTRIES: Operation =
     Operation { name: "Industries", kind: OperationKind::Query, document: "query Industries {\n  industries\n}" };
 
@@ -117,6 +127,7 @@ pub const ALL: &[Operation] = &[
     AI_SEARCH,
     LIST_COLLECTIONS,
     GET_COLLECTION_ITEMS,
+    GET_EMAIL_DISCOVERY,
     INDUSTRIES,
     CREATE_COLLECTION,
     ADD_TO_COLLECTION,

@@ -39,7 +39,7 @@ pub struct Config {
     /// Deployment stage name (dev, staging, prod, local); appears in every audit record.
     pub stage: String,
     pub allow_mutations: bool,
-    /// Tool names switched off for this deployment (validated against the nine known names).
+    /// Tool names switched off for this deployment (validated against the ten known names).
     pub disabled_tools: Vec<String>,
     /// Path the MCP endpoint is served on.
     pub mcp_path: String,

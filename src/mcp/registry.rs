@@ -15,8 +15,9 @@ use crate::error::{ToolError, truncate_for_message};
 use crate::tools::{
     FollowUp, ToolContext, ToolDef, ToolKind, ToolOutput, add_to_collection::AddToCollection, ai_search::AiSearch,
     create_collection::CreateCollection, get_collection_items::GetCollectionItems,
-    get_companies_batch::GetCompaniesBatch, get_company::GetCompany, list_collections::ListCollections,
-    request_email_discovery::RequestEmailDiscovery, schema, search_companies::SearchCompanies,
+    get_companies_batch::GetCompaniesBatch, get_company::GetCompany, get_email_discovery::GetEmailDiscovery,
+    list_collections::ListCollections, request_email_discovery::RequestEmailDiscovery, schema,
+    search_companies::SearchCompanies,
 };
 
 /// The one list: every tool this server knows, in listing order. [`TOOL_NAMES`] and
@@ -40,6 +41,7 @@ tools!(
     AiSearch,
     ListCollections,
     GetCollectionItems,
+    GetEmailDiscovery,
     CreateCollection,
     AddToCollection,
     RequestEmailDiscovery,

@@ -16,7 +16,7 @@ fn names(r: &Registry) -> Vec<&'static str> {
 }
 
 #[test]
-fn read_only_stage_lists_the_six_read_tools() {
+fn read_only_stage_lists_the_seven_read_tools() {
     let r = registry(&[]);
     assert_eq!(
         names(&r),
@@ -26,7 +26,8 @@ fn read_only_stage_lists_the_six_read_tools() {
             "get_companies_batch",
             "ai_search",
             "list_collections",
-            "get_collection_items"
+            "get_collection_items",
+            "get_email_discovery"
         ]
     );
     assert!(matches!(
@@ -36,14 +37,14 @@ fn read_only_stage_lists_the_six_read_tools() {
 }
 
 #[test]
-fn mutations_on_lists_all_nine() {
-    assert_eq!(registry(&[("ALLOW_MUTATIONS", "true")]).tools().len(), 9);
+fn mutations_on_lists_all_ten() {
+    assert_eq!(registry(&[("ALLOW_MUTATIONS", "true")]).tools().len(), 10);
 }
 
 #[test]
 fn disabled_tools_are_withheld_with_their_own_message() {
     let r = registry(&[("ALLOW_MUTATIONS", "true"), ("DISABLED_TOOLS", "create_collection,ai_search")]);
-    assert_eq!(r.tools().len(), 7);
+    assert_eq!(r.tools().len(), 8);
     match r.lookup("create_collection") {
         Lookup::Withheld(e, _) => {
             assert_eq!(e.client_message(), "tool create_collection is disabled in this deployment")

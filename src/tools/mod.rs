@@ -1,10 +1,11 @@
-//! The nine tools. Each file holds one tool: its arguments (the public contract, a doc comment
+//! The ten tools. Each file holds one tool: its arguments (the public contract, a doc comment
 //! per field because the model reads them), validation, the GraphQL call and the flat output.
 //! A tool knows nothing of MCP transports, HTTP or Lambda: it gets a [`ToolContext`] and typed
 //! arguments and returns a typed output or a [`ToolError`].
 
 pub(crate) mod args;
 pub(crate) mod company;
+pub(crate) mod discovery;
 pub(crate) mod normalize;
 #[cfg(test)]
 mod properties;
@@ -16,6 +17,7 @@ pub(crate) mod create_collection;
 pub(crate) mod get_collection_items;
 pub(crate) mod get_companies_batch;
 pub(crate) mod get_company;
+pub(crate) mod get_email_discovery;
 pub(crate) mod list_collections;
 pub(crate) mod request_email_discovery;
 pub(crate) mod search_companies;

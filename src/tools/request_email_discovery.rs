@@ -1,9 +1,12 @@
 //! request_email_discovery (mutation): queue a search for contacts' e-mail addresses at one
-//! company. Costs money on the platform, hence off unless the stage allows mutations.
+//! company. Costs money on the platform, hence off unless the stage allows mutations. The result
+//! is read with get_email_discovery; this tool's output schema also describes a completed
+//! discovery (`updated_at`, `contacts`), for an answer that carries one.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::discovery::{Contact, Department};
 use super::get_company::{self, GetCompany};
 use super::{FollowUp, ToolContext, ToolDef, ToolKind, ToolOutput, args};
 use crate::backend::operations::REQUEST_EMAIL_DISCOVERY;
@@ -11,37 +14,6 @@ use crate::error::ToolError;
 
 pub const MAX_CONTACTS: i64 = 25;
 pub const DEFAULT_CONTACTS: i64 = 5;
-
-/// Which team's contacts to look for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Department {
-    #[default]
-    Any,
-    Executive,
-    Sales,
-    Marketing,
-    Engineering,
-    Finance,
-    Hr,
-    Operations,
-}
-
-impl Department {
-    /// The GraphQL enum value.
-    fn graphql(self) -> &'static str {
-        match self {
-            Department::Any => "ANY",
-            Department::Executive => "EXECUTIVE",
-            Department::Sales => "SALES",
-            Department::Marketing => "MARKETING",
-            Department::Engineering => "ENGINEERING",
-            Department::Finance => "FINANCE",
-            Department::Hr => "HR",
-            Department::Operations => "OPERATIONS",
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +63,12 @@ pub struct Output {
     pub status: String,
     /// ISO 8601 time the request was created.
     pub created_at: String,
+    /// ISO 8601 time the status last changed (present once the discovery is read back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// The contacts found, once the discovery is completed (get_email_discovery reads them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<Vec<Contact>>,
 }
 
 impl ToolOutput for Output {
@@ -134,6 +112,8 @@ impl ToolDef for RequestEmailDiscovery {
             company_id: a.company_id,
             status: a.status.to_ascii_lowercase(),
             created_at: a.created_at,
+            updated_at: None,
+            contacts: None,
         })
     }
 

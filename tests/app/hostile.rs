@@ -86,6 +86,7 @@ fn valid_arguments(tool: &str) -> Value {
         "ai_search" => json!({"query": "fintech companies in Germany"}),
         "list_collections" => json!({}),
         "get_collection_items" => json!({"collection_id": "col_1"}),
+        "get_email_discovery" => json!({"request_id": "disc_0001"}),
         "create_collection" => json!({"name": "Targets"}),
         "add_to_collection" => json!({"collection_id": "col_1", "company_ids": ["c_acme"]}),
         "request_email_discovery" => json!({"company_id": "c_acme"}),
@@ -98,7 +99,7 @@ async fn wrong_types_for_every_argument_of_every_tool() {
     let h = server();
     let listed = h.request_2026("tools/list", json!({}), None).await;
     let tools = listed.json["result"]["tools"].as_array().unwrap().clone();
-    assert_eq!(tools.len(), 9);
+    assert_eq!(tools.len(), 10);
     let mut checked = 0;
     for tool in &tools {
         let name = tool["name"].as_str().unwrap();

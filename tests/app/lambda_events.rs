@@ -50,7 +50,7 @@ async fn v2_tools_call_with_meta_and_headers() {
 async fn v2_named_stage_prefix_is_stripped() {
     let r = lambda(&[]).lambda("apigw-v2-tools-list").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json["result"]["tools"].as_array().map(Vec::len), Some(6));
+    assert_eq!(r.json["result"]["tools"].as_array().map(Vec::len), Some(7));
     assert_eq!(r.json["result"]["cacheScope"], "public");
 }
 
@@ -136,7 +136,7 @@ async fn v1_tools_list_and_call_need_no_initialize() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let names: Vec<&str> =
         r.json["result"]["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names.len(), 6);
+    assert_eq!(names.len(), 7);
     assert!(!names.contains(&"create_collection"));
 
     let r = h.lambda("apigw-v1-tools-call").await;

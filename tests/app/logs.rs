@@ -1,6 +1,7 @@
 //! No secret or bearer token ever appears in a log line: run the real binary in `serve` mode with
 //! verbose logging, send credentials and secret-looking arguments, and grep everything it wrote.
 //! (Well-formed ids are logged by design: they are the platform's ids, not the caller's text.)
+//! Nor does a contact an e-mail discovery returned: personal data, in the answer and nowhere else.
 //! The same for the secrets a deployed stage fetches from Secrets Manager, through moto:
 //! `tests/e2e/logs_secrets.rs`.
 
@@ -32,8 +33,14 @@ fn post(addr: &str, body: &Value) -> String {
     response
 }
 
+/// The JSON body of an HTTP/1.1 response.
+fn body_of(response: &str) -> Value {
+    let body = response.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
 #[test]
-fn credentials_and_free_text_never_reach_the_logs() {
+fn credentials_free_text_and_contacts_never_reach_the_logs() {
     let log_path = std::env::temp_dir().join(format!("b2b-mcp-logs-{}.txt", std::process::id()));
     let log = std::fs::File::create(&log_path).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_b2b-mcp"))
@@ -78,14 +85,24 @@ fn credentials_and_free_text_never_reach_the_logs() {
         let response = post(&addr, call);
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     }
+    // A discovery of the sample backend is completed at once: read its contacts back.
+    let discovery = json!({"name": "request_email_discovery", "arguments": {"company_id": "c_0001"}});
+    let requested = post(&addr, &json!({"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": discovery}));
+    let id = body_of(&requested)["result"]["structuredContent"]["request_id"].as_str().map(str::to_owned);
+    let id = id.unwrap_or_else(|| panic!("a request id: {requested}"));
+    let read = json!({"name": "get_email_discovery", "arguments": {"request_id": id}});
+    let read = body_of(&post(&addr, &json!({"jsonrpc": "2.0", "id": 12, "method": "tools/call", "params": read})));
+    let contact = &read["result"]["structuredContent"]["contacts"][0];
+    let (email, name) = (contact["email"].as_str().unwrap_or_default(), contact["name"].as_str().unwrap_or_default());
+    assert!(email.contains('@') && !name.is_empty(), "a completed discovery with contacts: {read}");
     let _ = child.kill();
     let _ = child.wait();
     let text = std::fs::read_to_string(&log_path).expect("logs");
     let _ = std::fs::remove_file(&log_path);
 
     let audit_lines = text.lines().filter(|l| l.contains("\"target\":\"audit\"")).count();
-    assert_eq!(audit_lines, 9, "one audit line per tool call and company read:\n{text}");
-    for secret in [BEARER, "SECRET-BEARER", API_KEY, "SECRETAPIKEY", COOKIE, "SECRET-COOKIE", FREE_TEXT] {
+    assert_eq!(audit_lines, 11, "one audit line per tool call and company read:\n{text}");
+    for secret in [BEARER, "SECRET-BEARER", API_KEY, "SECRETAPIKEY", COOKIE, "SECRET-COOKIE", FREE_TEXT, email, name] {
         let leaks: Vec<&str> = text.lines().filter(|l| l.contains(secret)).collect();
         assert!(leaks.is_empty(), "{secret:?} appears in the logs:\n{}", leaks.join("\n"));
     }

@@ -15,6 +15,7 @@ mod appsync;
 mod auth;
 mod authz;
 mod confirm;
+mod discovery;
 mod hostile;
 mod house;
 mod lambda_events;

@@ -20,7 +20,7 @@ async fn legacy_initialize_is_a_pure_function_for_every_2025_version() {
         let list = fresh
             .post(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}), &[("mcp-protocol-version", version)])
             .await;
-        assert_eq!(list.json["result"]["tools"].as_array().map(Vec::len), Some(6), "{version}: {}", list.text);
+        assert_eq!(list.json["result"]["tools"].as_array().map(Vec::len), Some(7), "{version}: {}", list.text);
     }
 }
 

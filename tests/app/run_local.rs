@@ -157,10 +157,10 @@ fn make_run_keeps_allow_mutations_false_from_the_environment_and_says_so() {
     assert!(!text.contains("MUTATIONS=1"), "no mutation smoke test is offered:\n{text}");
 }
 
-/// `make run AUTH=jwt`: a token minted as the banner says, with `--scope mcp:read`, lists the six
-/// read tools; the default token (mcp:read mcp:write) lists all nine.
+/// `make run AUTH=jwt`: a token minted as the banner says, with `--scope mcp:read`, lists the seven
+/// read tools; the default token (mcp:read mcp:write) lists all ten.
 #[test]
-fn make_run_with_tokens_lists_six_tools_to_a_reader_and_nine_to_a_writer() {
+fn make_run_with_tokens_lists_seven_tools_to_a_reader_and_ten_to_a_writer() {
     let (group, url, platform_port, configuration, seen) = run_local(&[("AUTH", "jwt")]);
     assert_eq!(configuration["mutations"], "on", "{configuration}");
     let mint = |scope: Option<&str>| {
@@ -188,9 +188,9 @@ fn make_run_with_tokens_lists_six_tools_to_a_reader_and_nine_to_a_writer() {
     let reader = listed(&mint(Some("mcp:read")));
     let writer = listed(&mint(None));
     drop(group);
-    assert_eq!(reader.len(), 6, "a mcp:read token: {reader:?}\n{}", seen.join("\n"));
+    assert_eq!(reader.len(), 7, "a mcp:read token: {reader:?}\n{}", seen.join("\n"));
     assert!(!reader.iter().any(|t| t == "create_collection"), "{reader:?}");
-    assert_eq!(writer.len(), 9, "a mcp:write token: {writer:?}");
+    assert_eq!(writer.len(), 10, "a mcp:write token: {writer:?}");
 }
 
 /// `make run`: a tools/call with a `traceparent` in `_meta` has that trace id in its audit line
@@ -298,6 +298,6 @@ fn make_stdio_keeps_allow_mutations_false_from_the_environment() {
     drop(group);
     let tools: Vec<&str> =
         answer["result"]["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(tools.len(), 6, "the read tools only: {tools:?}\n{}", seen.join("\n"));
+    assert_eq!(tools.len(), 7, "the read tools only: {tools:?}\n{}", seen.join("\n"));
     assert!(!tools.contains(&"create_collection"), "{tools:?}");
 }

@@ -47,7 +47,7 @@ async fn initialize_list_and_call_over_stdio() {
             .push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout carries only JSON-RPC: {e}: {line}")));
     }
     assert_eq!(answers[0]["result"]["serverInfo"]["name"], "b2b-mcp");
-    assert_eq!(answers[1]["result"]["tools"].as_array().map(Vec::len), Some(6));
+    assert_eq!(answers[1]["result"]["tools"].as_array().map(Vec::len), Some(7));
     let result = &answers[2]["result"];
     assert_eq!(result["isError"], false, "{result}");
     assert_eq!(result["structuredContent"]["companies"][0]["name"], "Brightpath Security Ltd");

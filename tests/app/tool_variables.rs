@@ -155,3 +155,14 @@ fn schema_check_accepts_what_appsync_accepts() {
     };
     assert_variables_fit_schema(&[good]);
 }
+
+#[tokio::test]
+async fn get_email_discovery_variables_carry_the_caller_as_owner() {
+    let h = local(MUTATIONS_ON);
+    h.call("request_email_discovery", json!({"company_id": "c_0001", "department": "sales", "max_contacts": 2})).await;
+    let r = h.call("get_email_discovery", json!({"request_id": " disc_0001 "})).await;
+    assert_eq!(r["structuredContent"]["status"], "completed", "{r}");
+    let calls = calls_of(&h, "GetEmailDiscovery");
+    assert_variables_fit_schema(&calls);
+    insta::assert_json_snapshot!(calls);
+}

@@ -13,13 +13,14 @@ use serde_json::{Value, json};
 
 use crate::common::{harness_over, is_error, local, text_of};
 
-const READ_CALLS: [(&str, &str); 6] = [
+const READ_CALLS: [(&str, &str); 7] = [
     ("search_companies", r#"{"industry": "saas", "employees_min": 50}"#),
     ("get_company", r#"{"id": "c_0003"}"#),
     ("get_companies_batch", r#"{"ids": ["c_0001", "c_0002"]}"#),
     ("ai_search", r#"{"query": "Fintech companies in France"}"#),
     ("list_collections", r#"{}"#),
     ("get_collection_items", r#"{"collection_id": "col_0001"}"#),
+    ("get_email_discovery", r#"{"request_id": "disc_0001"}"#),
 ];
 
 #[tokio::test]
@@ -27,6 +28,7 @@ async fn every_read_tool_answers_in_both_protocol_eras() {
     let h = local(&[("ALLOW_MUTATIONS", "true")]);
     h.call("create_collection", json!({"name": "Shortlist"})).await;
     h.call("add_to_collection", json!({"collection_id": "col_0001", "company_ids": ["c_0001"]})).await;
+    h.call("request_email_discovery", json!({"company_id": "c_0001"})).await;
     for (tool, args) in READ_CALLS {
         let args: Value = serde_json::from_str(args).expect("args");
         for result in [h.call(tool, args.clone()).await, h.call_2025(tool, args).await] {
@@ -54,6 +56,9 @@ async fn invalid_input_is_a_tool_error_and_reaches_no_backend() {
         ("ai_search", json!({"query": "ab"}), "at least 3"),
         ("ai_search", json!({"query": "x".repeat(501)}), "at most 500"),
         ("get_collection_items", json!({"collection_id": "a\"){ __schema }"}), "not an id"),
+        ("get_email_discovery", json!({"request_id": "disc_1 OR 1=1"}), "not an id"),
+        ("get_email_discovery", json!({"request_id": " "}), "`request_id`: is required"),
+        ("get_email_discovery", json!({}), "missing field `request_id`"),
     ];
     let case_count = cases.len();
     for (tool, args, expected) in cases {
@@ -96,8 +101,11 @@ async fn not_found_is_a_clear_tool_error() {
     assert!(text_of(&result).contains("no company with domain no-such-company.example"));
     let result = h.call("get_collection_items", json!({"collection_id": "col_9999"})).await;
     assert!(text_of(&result).contains("list_collections"));
+    let result = h.call("get_email_discovery", json!({"request_id": "disc_9999"})).await;
+    assert!(is_error(&result));
+    assert!(text_of(&result).contains("no e-mail discovery with id disc_9999"), "{result}");
     let outcomes: Vec<Outcome> = h.audit.records().iter().map(|r| r.outcome).collect();
-    assert_eq!(outcomes, [Outcome::NotFound, Outcome::NotFound]);
+    assert_eq!(outcomes, [Outcome::NotFound, Outcome::NotFound, Outcome::NotFound]);
 }
 
 #[tokio::test]
@@ -147,7 +155,7 @@ async fn disabled_tools_are_unlisted_and_refused() {
     let r = h.request_2026("tools/list", json!({}), None).await;
     let names: Vec<&str> =
         r.json["result"]["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names.len(), 7);
+    assert_eq!(names.len(), 8);
     assert!(!names.contains(&"create_collection") && !names.contains(&"get_company"));
     let result = h.call("get_company", json!({"id": "c_0001"})).await;
     assert_eq!(text_of(&result), "tool get_company is disabled in this deployment");

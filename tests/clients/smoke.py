@@ -1,13 +1,15 @@
 """Release gate: drive an MCP endpoint with the official Python SDK (mcp 2.x), as an LLM client would.
 
-    MCP_TOKEN=... python smoke.py URL [--token TOKEN] [--mode auto|legacy|2026-07-28] [--mutations] [--country DE]
+    MCP_TOKEN=... python smoke.py URL [--token TOKEN] [--mode auto|legacy|2026-07-28] [--mutations] [--discovery]
+        [--country DE]
 
 Read-only by default: discover (or initialize), list tools, call every listed read tool with
 arguments taken from the stage's own data, validate each structuredContent against the tool's
 outputSchema, read a company resource and list prompts. Where the mutation tools are not listed
 (mutations off), one is called anyway and must be refused with nothing written. `--mutations`
 (only for a stage where writing a collection is acceptable) creates a collection, adds a company
-and reads it back. request_email_discovery is never called: it queues a paid provider job.
+and reads it back. request_email_discovery queues a paid provider job, so only `--discovery` (with
+`--mutations`) calls it: one request for one contact, then get_email_discovery reads it back.
 
 Exits non-zero on the first thing that is wrong, and prints one line per check.
 make smoke URL=... TOKEN=... runs it against a deployed stage; the tests run it against `serve`.
@@ -33,10 +35,12 @@ READ_TOOLS = [
     "ai_search",
     "list_collections",
     "get_collection_items",
+    "get_email_discovery",
 ]
 MUTATION_TOOLS = ["create_collection", "add_to_collection", "request_email_discovery"]
 # Tools that act on the caller's own records: never listed to a caller nobody identified.
-OWNER_TOOLS = ["list_collections", "get_collection_items"]
+OWNER_TOOLS = ["list_collections", "get_collection_items", "get_email_discovery"]
+DISCOVERY_STATUSES = ["queued", "running", "completed", "failed"]
 
 
 class SmokeFailure(Exception):
@@ -100,6 +104,9 @@ class Smoke:
         else:
             # No collection to read: the call must still reach the backend and answer not found.
             await self.call("get_collection_items", {"collection_id": "col_smoke_absent"}, expect_error=True)
+        # No discovery is requested here (a paid job): an id nobody has must answer not found.
+        absent = {"request_id": "disc_smoke_absent"}
+        await self.call("get_email_discovery", absent, expect_error=True, saying="no e-mail discovery")
         return ids
 
     async def resources_and_prompts(self, company_id):
@@ -130,6 +137,24 @@ class Smoke:
         ids = [item["company"]["id"] for item in items.structured_content["items"]]
         check(ids == [company_id], f"the write is visible to the next read: {ids}")
         print(f"ok   write then read            collection {collection} holds {company_id}")
+
+    async def discovery_and_its_result(self, company_id):
+        """One paid request (one contact), read back with get_email_discovery: the same request,
+        a known status, and contacts of the documented shape (none before it completes)."""
+        requested = await self.call("request_email_discovery", {"company_id": company_id, "max_contacts": 1})
+        request_id = requested.structured_content["request_id"]
+        read = await self.call("get_email_discovery", {"request_id": request_id})
+        found = read.structured_content
+        check(found["request_id"] == request_id and found["company_id"] == company_id, f"the same request: {found}")
+        check(found["status"] in DISCOVERY_STATUSES, f"a known status: {found['status']}")
+        contacts = found["contacts"]
+        check(len(contacts) <= 1, f"at most max_contacts contacts: {len(contacts)}")
+        check(found["status"] == "completed" or not contacts, f"contacts only once completed: {found['status']}")
+        for contact in contacts:
+            fields = {"name", "title", "department", "email", "confidence"}
+            check(set(contact) == fields, f"contact fields: {sorted(contact)}")
+            check("@" in contact["email"] and 0 <= contact["confidence"] <= 1, "a contact has an address and a confidence")
+        print(f"ok   discovery then read        {request_id} is {found['status']} ({len(contacts)} contact(s))")
 
 
 async def refused_by_the_gateway(http, url):
@@ -174,6 +199,8 @@ async def run(args):
                 await smoke.refusal_when_mutations_are_off()
             elif args.mutations:
                 await smoke.write_and_read_back(ids[0])
+                if args.discovery:
+                    await smoke.discovery_and_its_result(ids[0])
             else:
                 print(f"skip mutations                 listed ({', '.join(mutations_listed)}); pass --mutations to write")
             if args.mutations and not mutations_listed:
@@ -191,6 +218,11 @@ def main():
     )
     parser.add_argument("--mode", default="auto", choices=["auto", "legacy", "2026-07-28"])
     parser.add_argument("--mutations", action="store_true", help="also create a collection and write to it")
+    parser.add_argument(
+        "--discovery",
+        action="store_true",
+        help="with --mutations: also request one (paid) e-mail discovery and read it back with get_email_discovery",
+    )
     parser.add_argument("--country", default="DE", help="a country the stage has companies in")
     parser.add_argument(
         "--anonymous",
@@ -198,6 +230,8 @@ def main():
         help="the route carries no caller identity (a stage with ALLOW_ANONYMOUS_READS): per-caller tools are not listed and refuse",
     )
     args = parser.parse_args()
+    if args.discovery and not args.mutations:
+        parser.error("--discovery requests a discovery, which is a mutation: pass --mutations too")
     try:
         version = asyncio.run(run(args))
     except Exception as e:  # noqa: BLE001 - every failure ends the gate with one clear line

@@ -59,6 +59,9 @@ async function readOnly(url) {
   const absent = await session.client.callTool({ name: "get_collection_items", arguments: { collection_id: "col_absent" } });
   check(absent.isError && /no collection/.test(textOf(absent)), `unknown collection: ${textOf(absent)}`);
   console.log("ok   get_collection_items (unknown id answered not found)");
+  const noDiscovery = await session.client.callTool({ name: "get_email_discovery", arguments: { request_id: "disc_absent" } });
+  check(noDiscovery.isError && /no e-mail discovery/.test(textOf(noDiscovery)), `unknown discovery: ${textOf(noDiscovery)}`);
+  console.log("ok   get_email_discovery (unknown id answered not found)");
 
   const refused = await session.client.callTool({ name: "create_collection", arguments: { name: "must not exist" } });
   check(refused.isError, "a mutation is refused where mutations are off");

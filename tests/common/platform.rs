@@ -98,8 +98,16 @@ pub async fn exercise_every_tool(client: &Client, p: &platform_local::Running) {
     assert_eq!(mine["structuredContent"]["collections"][0]["item_count"], 1, "{mine}");
     let items = client.call("get_collection_items", json!({"collection_id": collection})).await;
     assert_eq!(items["structuredContent"]["items"][0]["company"]["id"], id.as_str(), "{items}");
-    let discovery = client.call("request_email_discovery", json!({"company_id": id, "department": "sales"})).await;
+    let discovery =
+        client.call("request_email_discovery", json!({"company_id": id.clone(), "department": "sales"})).await;
     assert_eq!(discovery["structuredContent"]["status"], "queued", "{discovery}");
     assert_eq!(p.db.discovery_count("local:local-user").unwrap(), 1, "stored in the platform's database");
+    let request_id = discovery["structuredContent"]["request_id"].clone();
+    let read = client.call("get_email_discovery", json!({"request_id": request_id})).await;
+    let found = &read["structuredContent"];
+    assert_eq!((&found["request_id"], &found["company_id"]), (&request_id, &json!(id)), "{read}");
+    // Done only ten seconds after the request (the default schedule): no contacts yet.
+    assert!(matches!(found["status"].as_str(), Some("queued" | "running")), "{read}");
+    assert_eq!(found["contacts"], json!([]), "{read}");
     assert!(client.audit.records().iter().all(|r| r.outcome == Outcome::Ok));
 }

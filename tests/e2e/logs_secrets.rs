@@ -1,21 +1,23 @@
 //! No secret a deployed stage handles ever appears in a log line: the real binary in `serve` mode
 //! with trace logging, in each AppSync auth mode, its secrets from Secrets Manager (moto's), with
-//! token checks on, through success, rejection and rotation.
+//! token checks on, through success, rejection and rotation. Nor does a contact a completed
+//! e-mail discovery returned (personal data).
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use platform_local::auth::{KID, Mode as PlatformMode, mint_token, now_seconds};
 use platform_local::defaults;
-use platform_local::testing::{free_port, wait_for_listener};
+use platform_local::discovery::DiscoverySchedule;
+use platform_local::testing::{TempPlatform, free_port, wait_for_listener};
 use serde_json::{Value, json};
 
-use crate::common::platform::platform;
 use crate::moto::Moto;
 
 /// Known values for every credential a deployed stage handles: AppSync's API key and OIDC client
 /// secret from Secrets Manager (moto), the execution role's keys and session token, the callers'
-/// bearer JWTs. The real binary runs each AppSync auth mode with token checks on and trace
+/// bearer JWTs; and the contacts of an e-mail discovery, which the platform completes at once here.
+/// The real binary runs each AppSync auth mode with token checks on and trace
 /// logging, through success, rejection and rotation; no line it writes may hold any of them.
 #[tokio::test]
 async fn secrets_manager_values_role_keys_and_bearer_tokens_never_reach_the_logs() {
@@ -23,7 +25,9 @@ async fn secrets_manager_values_role_keys_and_bearer_tokens_never_reach_the_logs
     const SESSION_TOKEN: &str = "SECRET-SESSION-TOKEN-IQoJb3JpZ2luX2VjE";
 
     let moto = Moto::start();
-    let platform = platform(&[PlatformMode::ApiKey, PlatformMode::Oidc, PlatformMode::Iam]).await;
+    let modes = [PlatformMode::ApiKey, PlatformMode::Oidc, PlatformMode::Iam];
+    let immediate = DiscoverySchedule::new(Duration::ZERO, Duration::ZERO).expect("schedule");
+    let platform = TempPlatform::start_with_schedule(&modes, immediate).await.expect("platform starts");
     let issuer = format!("http://{}", platform.addr);
     let sm = moto.secrets();
     let create = |name: &str, value: String| {
@@ -162,13 +166,25 @@ async fn secrets_manager_values_role_keys_and_bearer_tokens_never_reach_the_logs
         assert_eq!(denied.1["result"]["isError"], json!(true), "{auth}: no write scope: {denied:?}");
         let refused = call(tampered.clone(), 5, "search_companies", json!({"query": "acme"})).await;
         assert_eq!(refused.0, 401, "{auth}: tampered token: {refused:?}");
+        let requested = call(writer.clone(), 6, "request_email_discovery", json!({"company_id": "c_0000001"})).await;
+        assert!(ok(&requested), "{auth}: {requested:?}");
+        let id = requested.1["result"]["structuredContent"]["request_id"].clone();
+        let discovered = call(reader.clone(), 7, "get_email_discovery", json!({"request_id": id})).await;
+        let found = &discovered.1["result"]["structuredContent"];
+        assert_eq!(found["status"], "completed", "{auth}: {discovered:?}");
+        for contact in found["contacts"].as_array().into_iter().flatten() {
+            for field in ["email", "name"] {
+                known.push(("discovered contact", contact[field].as_str().unwrap_or_default().to_owned()));
+            }
+        }
+        assert!(known.iter().any(|(what, _)| *what == "discovered contact"), "{auth}: contacts: {discovered:?}");
 
         let _ = child.kill().await;
         let text = read(&log_path);
         let _ = std::fs::remove_file(&log_path);
         let audits = text.lines().filter(|l| l.contains("\"target\":\"audit\"")).count();
         // One per tool call, the tampered token's 401 included (denied, no principal).
-        let expected = if auth == "api_key" { 5 } else { 4 };
+        let expected = if auth == "api_key" { 7 } else { 6 };
         assert_eq!(audits, expected, "{auth}: one audit line per tool call:\n{text}");
         assert!(text.contains(":user-logs\""), "{auth}: the caller is named:\n{text}");
         log.push_str(&text);

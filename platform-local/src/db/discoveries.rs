@@ -1,9 +1,10 @@
-//! E-mail discovery requests: stored as queued (the local platform discovers nothing), and
-//! counted for the tests.
+//! E-mail discovery requests: stored as queued, read back by their owner only (with the domain
+//! of their company, which the contacts are made at), and counted for the tests. How a request
+//! progresses is not stored: `crate::discovery` derives it from the request's age.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::types::{DbError, DiscoveryRow};
+use super::types::{DbError, DiscoveryRow, StoredDiscovery};
 use super::{Db, now_rfc3339};
 
 impl Db {
@@ -42,6 +43,33 @@ impl Db {
             params![row.id, owner, row.company_id, row.department, row.max_contacts, row.status, row.created_at],
         )?;
         Ok(row)
+    }
+
+    /// Request `id` of `owner`, `None` when that owner has no request with that id (another
+    /// owner's request included).
+    pub fn email_discovery(&self, owner: &str, id: &str) -> Result<Option<StoredDiscovery>, DbError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.id, d.company_id, d.department, d.max_contacts, d.status, d.created_at, c.domain
+             FROM email_discoveries d LEFT JOIN companies c ON c.id = d.company_id
+             WHERE d.id = ?1 AND d.owner_id = ?2",
+        )?;
+        let found = stmt
+            .query_row(params![id, owner], |r| {
+                Ok(StoredDiscovery {
+                    request: DiscoveryRow {
+                        id: r.get(0)?,
+                        company_id: r.get(1)?,
+                        department: r.get(2)?,
+                        max_contacts: r.get(3)?,
+                        status: r.get(4)?,
+                        created_at: r.get(5)?,
+                    },
+                    domain: r.get(6)?,
+                })
+            })
+            .optional()?;
+        Ok(found)
     }
 
     /// Requests stored for `owner` (tests check that a denied mutation wrote nothing).

@@ -10,7 +10,7 @@
 //! - `dataset`: the tables' schema and their fill from the generator (used by [`Db::open`]).
 //! - `companies`: search (FTS5 and filters) and lookups.
 //! - `collections`: an owner's collections and their items.
-//! - `discoveries`: e-mail discovery requests.
+//! - `discoveries`: e-mail discovery requests, stored and read back by their owner.
 //! - `idempotency`: a keyed mutation applied at most once.
 
 mod collections;
@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub use types::{AddResult, CollectionRow, CompanyRow, DbError, DiscoveryRow, Filter, ItemsPage};
+pub use types::{AddResult, CollectionRow, CompanyRow, DbError, DiscoveryRow, Filter, ItemsPage, StoredDiscovery};
 
 /// One connection behind a mutex; SQLite calls are short and run on the blocking pool.
 #[derive(Clone)]

@@ -81,6 +81,14 @@ pub struct DiscoveryRow {
     pub created_at: String,
 }
 
+/// A stored discovery request and the domain of its company (`None` when the platform knows no
+/// such company, or no domain for it).
+#[derive(Debug, Clone)]
+pub struct StoredDiscovery {
+    pub request: DiscoveryRow,
+    pub domain: Option<String>,
+}
+
 /// One page of a collection: (company, added_at) pairs and the next page's token.
 pub type ItemsPage = (Vec<(CompanyRow, String)>, Option<String>);
 

@@ -1,4 +1,4 @@
-//! Deterministic, realistic company profiles.
+//! Deterministic, realistic company profiles, and the synthetic contacts of e-mail discoveries.
 //!
 //! [`company`]`(seed, index)` always returns the same company for the same pair, whatever was
 //! generated before it: every company draws from its own ChaCha8 stream (key from `seed`, stream
@@ -19,8 +19,10 @@
 //! - `names`: brands, name words and the index shuffle that makes domain labels unique.
 //! - `draws`: the weighted draws (industry, country, age, size, technologies, TLD, dates).
 //! - `describe`: the description text.
+//! - `contacts`: the synthetic contacts a completed e-mail discovery returns ([`contacts()`]).
 //! - this file: the taxonomy, [`GeneratedCompany`] and [`company`], which puts one together.
 
+mod contacts;
 mod describe;
 mod draws;
 mod names;
@@ -30,6 +32,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+pub use contacts::{CONTACT_DEPARTMENTS, Contact, contacts};
 use describe::{Profile, describe};
 use draws::{
     employee_range, pick_age, pick_country, pick_early, pick_employees, pick_industry, pick_technologies, pick_tld,

@@ -62,7 +62,7 @@ impl Mutation {
         }
         let db = ctx.data::<Db>()?.clone();
         let department = input.department;
-        let name = format!("{department:?}").to_uppercase();
+        let name = department.stored();
         let row = blocking(move || {
             let key = input.idempotency_key.as_deref();
             db.request_email_discovery(&input.owner_id, &input.company_id, &name, i64::from(input.max_contacts), key)

@@ -1,14 +1,17 @@
 //! The `Query` root: company search (explicit filters or an `aiSearch` sentence), lookups by id,
-//! domain or batch, an owner's collections and their items, and the industry taxonomy.
+//! domain or batch, an owner's collections and their items, an owner's e-mail discovery request,
+//! and the industry taxonomy.
 
 use async_graphql::{Context, ID, Object};
 
+use super::discovery;
 use super::resolve::{appsync_error, blocking, page_size};
 use super::types::{
     AiSearchFilters, AiSearchResult, AwsDateTime, Collection, CollectionConnection, CollectionItem,
-    CollectionItemConnection, Company, CompanyConnection, CompanySearchFilter, companies,
+    CollectionItemConnection, Company, CompanyConnection, CompanySearchFilter, EmailDiscovery, companies,
 };
 use crate::db::{self, Db};
+use crate::discovery::DiscoverySchedule;
 use crate::interpret;
 
 pub struct Query;
@@ -100,6 +103,19 @@ impl Query {
                 .collect(),
             next_token,
         }))
+    }
+
+    /// Null when `owner_id` has no request `id`: another owner's request is not found either.
+    async fn get_email_discovery(
+        &self,
+        ctx: &Context<'_>,
+        owner_id: ID,
+        id: ID,
+    ) -> async_graphql::Result<Option<EmailDiscovery>> {
+        let db = ctx.data::<Db>()?.clone();
+        let schedule = *ctx.data::<DiscoverySchedule>()?;
+        let stored = blocking(move || db.email_discovery(&owner_id, &id)).await?;
+        Ok(stored.map(|s| discovery::read(s, &schedule, time::OffsetDateTime::now_utc())))
     }
 
     async fn industries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {

@@ -1,5 +1,5 @@
-//! The schema's types: objects (companies, collections, e-mail discovery requests and their
-//! connections), enums and inputs, with their conversions from the database's rows and into its
+//! The schema's types: objects (companies, collections, e-mail discovery requests with their
+//! contacts, and the connections), enums and inputs, with their conversions from the database's rows and into its
 //! search [`db::Filter`].
 
 use async_graphql::{Enum, ID, InputObject, SimpleObject};
@@ -9,11 +9,14 @@ use crate::interpret::Interpretation;
 
 async_graphql::scalar!(AwsDateTime, "AWSDateTime");
 async_graphql::scalar!(AwsUrl, "AWSURL");
+async_graphql::scalar!(AwsEmail, "AWSEmail");
 
 #[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
 pub struct AwsDateTime(pub String);
 #[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
 pub struct AwsUrl(pub String);
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
+pub struct AwsEmail(pub String);
 
 #[derive(SimpleObject)]
 pub struct Company {
@@ -155,6 +158,22 @@ pub enum Department {
     Operations,
 }
 
+impl Department {
+    /// The enum value's name, as the database stores it (`SALES`).
+    pub fn stored(self) -> String {
+        format!("{self:?}").to_uppercase()
+    }
+
+    /// The department a stored name stands for (`ANY` for one this schema does not know).
+    pub fn from_stored(name: &str) -> Department {
+        use Department::*;
+        [Executive, Sales, Marketing, Engineering, Finance, Hr, Operations]
+            .into_iter()
+            .find(|d| d.stored() == name)
+            .unwrap_or(Any)
+    }
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum DiscoveryStatus {
     Queued,
@@ -171,6 +190,27 @@ pub struct EmailDiscoveryRequest {
     pub(super) max_contacts: i32,
     pub(super) status: DiscoveryStatus,
     pub(super) created_at: AwsDateTime,
+}
+
+#[derive(SimpleObject)]
+pub struct EmailDiscovery {
+    pub(super) id: ID,
+    pub(super) company_id: ID,
+    pub(super) department: Department,
+    pub(super) max_contacts: i32,
+    pub(super) status: DiscoveryStatus,
+    pub(super) created_at: AwsDateTime,
+    pub(super) updated_at: AwsDateTime,
+    pub(super) contacts: Vec<DiscoveredContact>,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct DiscoveredContact {
+    pub(super) name: String,
+    pub(super) title: String,
+    pub(super) department: Department,
+    pub(super) email: AwsEmail,
+    pub(super) confidence: f64,
 }
 
 #[derive(InputObject)]

@@ -37,6 +37,7 @@ const QUERY_FIELDS: [&str; 8] = [
     "aiSearch",
     "listCollections",
     "getCollectionItems",
+    "getEmailDiscovery",
     "industries",
     "getEmailDiscovery",
 ];

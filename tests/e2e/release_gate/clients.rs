@@ -35,16 +35,27 @@ async fn the_official_python_sdk_in_both_eras_through_make_smoke() {
     let read_write = Served::start(&platform, "python-rw", &[("ALLOW_MUTATIONS", "true")]).await;
     for (mode, negotiated) in [("2026-07-28", "2026-07-28"), ("legacy", "2025-11-25"), ("auto", "2026-07-28")] {
         for (server, mutations) in [(&read_only, ""), (&read_write, "1")] {
-            let mut smoke = make("smoke", &[("URL", &server.url), ("MODE", mode), ("MUTATIONS", mutations)]);
+            // With mutations on, one e-mail discovery too, read back with get_email_discovery.
+            let vars =
+                [("URL", server.url.as_str()), ("MODE", mode), ("MUTATIONS", mutations), ("DISCOVERY", mutations)];
+            let mut smoke = make("smoke", &vars);
             let output = run(&mut smoke, Duration::from_secs(120)).await;
             let report = text(&output);
             assert!(output.status.success(), "{mode} {}:\n{report}\n{}", server.url, server.log());
             assert!(report.contains(&format!("SMOKE OK negotiated {negotiated}")), "{mode}: {report}");
-            for tool in ["search_companies", "get_company", "get_companies_batch", "ai_search", "list_collections"] {
+            for tool in [
+                "search_companies",
+                "get_company",
+                "get_companies_batch",
+                "ai_search",
+                "list_collections",
+                "get_email_discovery",
+            ] {
                 assert!(report.contains(&format!("ok   {tool} ")), "{mode}: {tool} was not called\n{report}");
             }
             let wrote = if mutations.is_empty() { "nothing written" } else { "write then read" };
             assert!(report.contains(wrote), "{mode}: {report}");
+            assert_eq!(report.contains("discovery then read"), !mutations.is_empty(), "{mode}: {report}");
         }
     }
     // At the system of record: the refused mutations wrote nothing, each allowed one wrote once.
@@ -52,6 +63,9 @@ async fn the_official_python_sdk_in_both_eras_through_make_smoke() {
     let written = collections_of(&platform, "local:python-rw");
     assert_eq!(written.len(), 3, "{written:?}");
     assert!(written.iter().all(|c| c.item_count == 1), "{written:?}");
+    // One paid discovery for three identical requests (the repeats answered from the first).
+    assert_eq!(platform.db.discovery_count("local:python-ro").unwrap(), 0);
+    assert_eq!(platform.db.discovery_count("local:python-rw").unwrap(), 1);
 }
 
 #[tokio::test]
@@ -168,7 +182,7 @@ async fn mcp_inspector_finds_no_schema_portability_problems_and_types_its_argume
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!stderr.contains("Warning") && !stderr.contains("Error"), "{era}: {stderr}");
         let listed: Value = serde_json::from_slice(&output.stdout).expect("tools/list JSON");
-        assert_eq!(listed["tools"].as_array().map(Vec::len), Some(6), "{era}");
+        assert_eq!(listed["tools"].as_array().map(Vec::len), Some(7), "{era}");
 
         // Typed at a prompt, `limit=2` is sent as a number because the schema says integer.
         let args = ["--protocol-era", era, "--method", "tools/call", "--tool-name", "search_companies"];

@@ -111,7 +111,7 @@ async fn the_lambda_bootstrap_under_cargo_lambda_answers_api_gateway_events() {
     let (status, body) = emulator.answer("apigw-v2-discover").await;
     assert_eq!((status, &body["result"]["supportedVersions"][0]), (200, &Value::from("2026-07-28")), "{body}");
     // Mutations are off; an anonymous caller (the ALB event) sees no owner-scoped tools either.
-    for (event, tools) in [("apigw-v2-tools-list", 6), ("apigw-v1-tools-list", 6), ("alb-tools-list", 4)] {
+    for (event, tools) in [("apigw-v2-tools-list", 7), ("apigw-v1-tools-list", 7), ("alb-tools-list", 4)] {
         let (status, body) = emulator.answer(event).await;
         assert_eq!(status, 200, "{event}: {body}");
         assert_eq!(body["result"]["tools"].as_array().map(Vec::len), Some(tools), "{event}: {body}");
