@@ -114,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
         progress: true,
         tls,
         discovery_schedule,
+        request_log: true,
     };
     let started = std::time::Instant::now();
     let running = start(settings).await?;

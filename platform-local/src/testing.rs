@@ -102,6 +102,7 @@ impl TempPlatform {
                 progress: false,
                 tls,
                 discovery_schedule,
+                request_log: false,
             };
             crate::start(settings).await
         };

@@ -136,9 +136,10 @@ async def run(args):
         person = Person("decline" if args.flow == "decline" else "accept")
         tasks = Tasks()
         options = {"mode": "legacy" if args.flow == "legacy" else "2026-07-28"}
-        if args.flow in ("accept", "decline", "replay", "task"):
+        if args.flow in ("accept", "decline", "replay", "task", "other-task"):
             options["elicitation_callback"] = person
-        if args.flow == "task":
+        if args.flow in ("task", "other-task"):
+            # The other caller declares tasks too: it is refused for whose task it is, not for that.
             options["extensions"] = [tasks]
         arguments = {"company_id": args.company, "department": "sales", "max_contacts": 3}
         async with mcp.Client(transport, **options) as client:

@@ -39,7 +39,6 @@ const QUERY_FIELDS: [&str; 8] = [
     "getCollectionItems",
     "getEmailDiscovery",
     "industries",
-    "getEmailDiscovery",
 ];
 const MUTATION_FIELDS: [&str; 3] = ["createCollection", "addToCollection", "requestEmailDiscovery"];
 const SECRET: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:b2b-mcp/appsync-AbCdEf";

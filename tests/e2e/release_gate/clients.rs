@@ -32,7 +32,9 @@ async fn the_official_conformance_suite_in_both_protocol_eras() {
 async fn the_official_python_sdk_in_both_eras_through_make_smoke() {
     let platform = platform().await;
     let read_only = Served::start(&platform, "python-ro", &[]).await;
-    let read_write = Served::start(&platform, "python-rw", &[("ALLOW_MUTATIONS", "true")]).await;
+    // The paid tool asks the person first, as on a deployed stage: smoke's --discovery says yes.
+    let paid = [("ALLOW_MUTATIONS", "true"), ("CONFIRM_TOOLS", "request_email_discovery")];
+    let read_write = Served::start(&platform, "python-rw", &paid).await;
     for (mode, negotiated) in [("2026-07-28", "2026-07-28"), ("legacy", "2025-11-25"), ("auto", "2026-07-28")] {
         for (server, mutations) in [(&read_only, ""), (&read_write, "1")] {
             // With mutations on, one e-mail discovery too, read back with get_email_discovery.
@@ -55,7 +57,16 @@ async fn the_official_python_sdk_in_both_eras_through_make_smoke() {
             }
             let wrote = if mutations.is_empty() { "nothing written" } else { "write then read" };
             assert!(report.contains(wrote), "{mode}: {report}");
-            assert_eq!(report.contains("discovery then read"), !mutations.is_empty(), "{mode}: {report}");
+            // 2026-07-28 asks and reads the discovery back; a 2025-era client cannot be asked,
+            // so the stage's default fallback refuses it.
+            let (asked, refused) = (report.contains("confirmation asked"), report.contains("paid call refused"));
+            let expected = match (mutations.is_empty(), mode) {
+                (true, _) => (false, false),
+                (false, "legacy") => (false, true),
+                (false, _) => (true, false),
+            };
+            assert_eq!((asked, refused), expected, "{mode}: {report}");
+            assert_eq!(report.contains("discovery then read"), expected.0, "{mode}: {report}");
         }
     }
     // At the system of record: the refused mutations wrote nothing, each allowed one wrote once.
@@ -63,7 +74,8 @@ async fn the_official_python_sdk_in_both_eras_through_make_smoke() {
     let written = collections_of(&platform, "local:python-rw");
     assert_eq!(written.len(), 3, "{written:?}");
     assert!(written.iter().all(|c| c.item_count == 1), "{written:?}");
-    // One paid discovery for three identical requests (the repeats answered from the first).
+    // One paid discovery for the two confirmed identical requests (the repeat answered from the
+    // first); the refused one queued nothing.
     assert_eq!(platform.db.discovery_count("local:python-ro").unwrap(), 0);
     assert_eq!(platform.db.discovery_count("local:python-rw").unwrap(), 1);
 }

@@ -11,6 +11,7 @@
 
 mod clients;
 mod lambda;
+mod paid;
 
 use std::process::Output;
 use std::time::Duration;
