@@ -110,12 +110,21 @@ async fn main() -> anyhow::Result<()> {
         "configuration"
     );
 
-    if !c.confirm.tools.is_empty() && !state.confirmer.shared_key() {
+    let listed = listed_tools(&state);
+    let confirming = c.confirm.tools.iter().any(|t| listed.contains(&t.as_str()));
+    if confirming && !state.confirmer.shared_key() {
         // One instance's key: a confirmation asked by one instance cannot be answered on another.
         tracing::warn!(
             tools = ?c.confirm.tools,
             "no CONFIRM_KEY_SECRET_ARN: confirmations and task ids are sealed with a random key of this process's own"
         );
+    }
+    let paid = "request_email_discovery";
+    if matches!(c.stage.as_str(), "prod" | "staging")
+        && listed.contains(&paid)
+        && !c.confirm.tools.iter().any(|t| t == paid)
+    {
+        tracing::warn!(stage = %c.stage, "CONFIRM_TOOLS leaves out request_email_discovery: paid calls run without asking");
     }
     if c.state_table.is_none() && mode == Mode::Lambda {
         tracing::warn!("no STATE_TABLE: rate limits and idempotency hold per Lambda instance only");

@@ -32,7 +32,9 @@ pub(super) fn traces_endpoint(get: &impl Fn(&str) -> Option<String>) -> Result<O
     };
     let url = reqwest::Url::parse(&endpoint).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
     if url.is_none() {
-        return Err(invalid(name, &endpoint, "an http(s) URL of an OTLP collector, e.g. http://localhost:4318"));
+        // Shown up to any `@`: a URL with credentials in it keeps them out of the error.
+        let shown = endpoint.split('@').next().unwrap_or_default();
+        return Err(invalid(name, shown, "an http(s) URL of an OTLP collector, e.g. http://localhost:4318"));
     }
     Ok(Some(endpoint))
 }

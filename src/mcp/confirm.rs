@@ -135,11 +135,9 @@ impl Confirmer {
         // The answer, before the nonce is spent: a missing one is asked for again.
         let Some(answer) = asking.responses.and_then(|r| r.get(CONFIRM)).cloned() else { return Check::Ask };
         match store.begin(&format!("confirm:{}", pending.nonce), self.ttl).await {
-            Ok(Claim::Fresh) => {
-                // Kept for the store's retention, far past the state's expiry; if this write
-                // fails the claim still holds for its lease (the state's whole life).
-                let _ = store.complete(&format!("confirm:{}", pending.nonce), &serde_json::json!("used")).await;
-            }
+            // The claim's lease (the state's whole life, counted from now) outlasts the state
+            // itself: nothing more needs keeping.
+            Ok(Claim::Fresh) => {}
             Ok(Claim::Done(_) | Claim::InFlight) => return Check::Refuse(used_state(tool), "refused"),
             Err(e) => return Check::Refuse(ToolError::State(e), "refused"),
         }

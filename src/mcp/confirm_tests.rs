@@ -138,3 +138,25 @@ fn canonical_json_ignores_key_order_only() {
     assert_eq!(one, two);
     assert_ne!(one, three);
 }
+
+#[tokio::test]
+async fn one_tools_state_opens_for_no_other_and_two_concurrent_answers_run_once() {
+    let (c, store) = (confirmer(ConfirmFallback::Refuse), MemoryIdempotency::new(Duration::from_secs(3600)));
+    let tools = vec![TOOL.into(), "create_collection".into()];
+    let config = ConfirmConfig { tools, fallback: ConfirmFallback::Refuse, key_secret_arn: None };
+    let both = Confirmer::new(&config, None);
+    let a = args("cmp_1");
+    let state = asked(&both, "u1", &a).await;
+    let yes = answer("accept", true);
+    let asking = Asking { can_ask: true, request_state: Some(&state), responses: Some(&yes) };
+    let other = both.check(&asking, Some("u1"), "create_collection", &a, &store).await;
+    assert_eq!(outcome(&other), Some(Outcome::Unconfirmed), "a state is its tool's: {other:?}");
+
+    let state = asked(&c, "u1", &a).await;
+    let (one, two) = tokio::join!(
+        check(&c, &store, "u1", &a, Some(&state), Some(&yes)),
+        check(&c, &store, "u1", &a, Some(&state), Some(&yes))
+    );
+    let ran = [&one, &two].iter().filter(|v| matches!(v, Check::Run(_))).count();
+    assert_eq!(ran, 1, "{one:?} {two:?}");
+}

@@ -77,30 +77,28 @@ pub async fn run_tool(
         return Ok(Dispatched::Done(audited(state, record, span, started, 0.0, Err(refusal))));
     }
     // The person's yes, where the stage wants one: asked only of a call that may run.
-    let principal = caller.principal.as_deref();
+    // Under the same deadline and panic guard as the tool itself.
     let mut record = record;
-    match state.confirmer.check(&asking, principal, entry.name, &arguments, state.idempotency.as_ref()).await {
-        Check::NotNeeded => {}
-        Check::Run(how) => record.confirmation = Some(how),
-        Check::Refuse(error, how) => {
-            record.confirmation = Some(how);
-            return Ok(Dispatched::Done(audited(state, record, span, started, 0.0, Err(error))));
+    let gate = AssertUnwindSafe(gate(state, entry, &arguments, &caller, &asking, &run)).catch_unwind();
+    let gate = match tokio::time::timeout(deadline, gate).await {
+        Ok(Ok(gate)) => gate,
+        Ok(Err(_panic)) => Gate::Refuse(ToolError::Internal("confirmation panicked".into()), None, 0.0),
+        Err(_) => Gate::Refuse(ToolError::Backend(BackendError::Timeout(deadline)), None, 0.0),
+    };
+    match gate {
+        Gate::Run(how) => record.confirmation = how,
+        Gate::Refuse(error, how, backend_ms) => {
+            record.confirmation = how;
+            return Ok(Dispatched::Done(audited(state, record, span, started, backend_ms, Err(error))));
         }
-        Check::Ask => {
+        Gate::Ask(question, backend_ms) => {
             record.confirmation = Some("asked");
-            let asked = ask(state, entry, &arguments, &caller, deadline, &run).await;
-            return Ok(match asked {
-                Ok((question, backend_ms)) => {
-                    record.outcome = Outcome::ConfirmationRequested;
-                    audited_question(state, record, span, started, backend_ms);
-                    Dispatched::Ask(question)
-                }
-                Err((error, backend_ms)) => {
-                    Dispatched::Done(audited(state, record, span, started, backend_ms, Err(error)))
-                }
-            });
+            record.outcome = Outcome::ConfirmationRequested;
+            audited_question(state, record, span, started, backend_ms);
+            return Ok(Dispatched::Ask(question));
         }
     }
+    let deadline = deadline.saturating_sub(started.elapsed());
     let mut ctx = ToolContext::new(state.backend.clone(), acting_for(&caller), state.config.allow_mutations)
         .with_rate_limit(state.limiter.clone(), entry.name);
     if entry.kind == ToolKind::Mutation {
@@ -122,6 +120,35 @@ pub async fn run_tool(
     Ok(Dispatched::Done(audited(state, record, span, started, ctx.backend_ms(), result)))
 }
 
+/// Where the call stands with the person's yes (CONFIRM_TOOLS): run it (and how it got there),
+/// refuse it, or ask.
+enum Gate {
+    Run(Option<&'static str>),
+    Refuse(ToolError, Option<&'static str>, f64),
+    Ask(InputRequiredResult, f64),
+}
+
+async fn gate(
+    state: &AppState,
+    entry: &ToolEntry,
+    arguments: &JsonObject,
+    caller: &Caller,
+    asking: &Asking<'_>,
+    run: &CallTrace,
+) -> Gate {
+    let principal = caller.principal.as_deref();
+    match state.confirmer.check(asking, principal, entry.name, arguments, state.idempotency.as_ref()).await {
+        Check::NotNeeded => Gate::Run(None),
+        Check::Run(how) => Gate::Run(Some(how)),
+        Check::Refuse(error, how) => Gate::Refuse(error, Some(how), 0.0),
+        Check::Ask => match ask(state, entry, arguments, caller, run).await {
+            Ok((question, backend_ms)) => Gate::Ask(question, backend_ms),
+            // The call could not be described (bad arguments, no such company): nobody was asked.
+            Err((error, backend_ms)) => Gate::Refuse(error, None, backend_ms),
+        },
+    }
+}
+
 /// The question for the person: what the call would do ([`ToolEntry::plan`], which may read the
 /// platform, charged to the caller as a company read), sealed into an `input_required` answer.
 async fn ask(
@@ -129,16 +156,13 @@ async fn ask(
     entry: &ToolEntry,
     arguments: &JsonObject,
     caller: &Caller,
-    deadline: Duration,
     run: &CallTrace,
 ) -> Result<(InputRequiredResult, f64), (ToolError, f64)> {
     let ctx = ToolContext::new(state.backend.clone(), acting_for(caller), state.config.allow_mutations)
         .with_rate_limit(state.limiter.clone(), "get_company");
-    let planned = trace::within(run.clone(), tokio::time::timeout(deadline, entry.plan(&ctx, arguments.clone()))).await;
-    let plan = match planned {
-        Ok(Ok(plan)) => plan,
-        Ok(Err(error)) => return Err((error, ctx.backend_ms())),
-        Err(_) => return Err((ToolError::Backend(BackendError::Timeout(deadline)), ctx.backend_ms())),
+    let plan = match trace::within(run.clone(), entry.plan(&ctx, arguments.clone())).await {
+        Ok(plan) => plan,
+        Err(error) => return Err((error, ctx.backend_ms())),
     };
     match state.confirmer.ask(plan, caller.principal.as_deref(), entry.name, arguments).await {
         Ok(question) => Ok((question, ctx.backend_ms())),

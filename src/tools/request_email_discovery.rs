@@ -124,7 +124,9 @@ impl ToolDef for RequestEmailDiscovery {
         let (company_id, max_contacts) = checked(params)?;
         let lookup = get_company::Params { id: Some(company_id), domain: None };
         let company = GetCompany::run(ctx, lookup).await?;
-        let domain = company.domain.as_deref().unwrap_or("no known domain");
+        // The platform's text, shown to a person: one line, bounded.
+        let shown = |text: &str| -> String { text.chars().filter(|c| !c.is_control()).take(120).collect() };
+        let domain = shown(company.domain.as_deref().unwrap_or("no known domain"));
         let team = match params.department {
             Department::Any => "any department".to_owned(),
             department => format!("the {} department", department.graphql().to_ascii_lowercase()),
@@ -132,7 +134,7 @@ impl ToolDef for RequestEmailDiscovery {
         Ok(format!(
             "Queue a paid e-mail discovery at {} ({domain}): up to {max_contacts} contacts in {team}. \
              The platform bills each new request to your account.",
-            company.name
+            shown(&company.name)
         ))
     }
 }

@@ -10,6 +10,7 @@
 //! Off, this module holds nothing: [`installed`] reads one static that stays empty.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,6 +28,8 @@ const EXPORT_TIMEOUT: Duration = Duration::from_secs(5);
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 static INSTALLED: OnceLock<Exporter> = OnceLock::new();
+/// A span was queued since the last [`flush`].
+static QUEUED: AtomicBool = AtomicBool::new(false);
 
 /// Where spans go: the batch processor and the scope every span names.
 pub struct Exporter {
@@ -90,6 +93,7 @@ pub(crate) fn installed() -> Option<&'static Exporter> {
 impl Exporter {
     pub(crate) fn export(&self, span: SpanData) {
         self.processor.on_end(span);
+        QUEUED.store(true, Ordering::Release);
     }
 
     pub(crate) fn scope(&self) -> &InstrumentationScope {
@@ -97,14 +101,18 @@ impl Exporter {
     }
 }
 
-/// Send what is queued and wait for it (bounded), where the process may be frozen next (Lambda).
-/// A no-op when nothing is installed. The wait happens off the runtime's thread, which stays free
-/// to run the export itself.
-pub async fn flush() {
+/// Send what is queued and wait for it, at most [`FLUSH_TIMEOUT`] and at most `limit` (what is
+/// left of a Lambda invocation), where the process may be frozen next. A no-op when nothing is
+/// installed or nothing was queued since the last flush. The wait happens off the runtime's
+/// thread, which stays free to run the export itself.
+pub async fn flush(limit: Option<Duration>) {
     let Some(exporter) = installed() else { return };
+    if !QUEUED.swap(false, Ordering::AcqRel) {
+        return;
+    }
+    let wait = limit.map_or(FLUSH_TIMEOUT, |limit| limit.min(FLUSH_TIMEOUT));
     let flushed =
-        tokio::time::timeout(FLUSH_TIMEOUT, tokio::task::spawn_blocking(move || exporter.processor.force_flush()))
-            .await;
+        tokio::time::timeout(wait, tokio::task::spawn_blocking(move || exporter.processor.force_flush())).await;
     match flushed {
         Ok(Ok(Ok(()))) => {}
         Ok(Ok(Err(e))) => tracing::warn!(error = %e, "span export failed"),

@@ -42,9 +42,17 @@ pub fn strip_stage(mut request: Request) -> Request {
 /// The call's spans are sent before the answer: after it, the process may be frozen until the
 /// next invocation (a no-op unless OTLP export is on).
 pub async fn handle(app: Router, request: Request) -> axum::response::Response {
+    let deadline_ms = request.extensions().get::<lambda_runtime::Context>().map(|c| c.deadline);
     let response = app.oneshot(strip_stage(request)).await.unwrap_or_else(|never| match never {});
-    crate::trace::export::flush().await;
+    crate::trace::export::flush(deadline_ms.map(time_left)).await;
     response
+}
+
+/// What is left of the invocation ending at `deadline_ms`, less a margin to hand the answer to
+/// Lambda: the most the span flush may take.
+fn time_left(deadline_ms: u64) -> std::time::Duration {
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms).saturating_sub(250))
 }
 
 /// Serve Lambda invocations until the runtime stops us.

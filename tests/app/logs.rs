@@ -48,6 +48,8 @@ fn credentials_free_text_and_contacts_never_reach_the_logs() {
         .env("LOG_LEVEL", "trace")
         .env("INBOUND_AUTH", "off")
         .env("ALLOW_MUTATIONS", "true")
+        // These 2025-era calls cannot be asked to confirm the paid tool: the stage lets them by.
+        .env("CONFIRM_FALLBACK", "allow")
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .stdout(Stdio::from(log.try_clone().expect("clone")))
         .stderr(Stdio::from(log))
