@@ -92,6 +92,8 @@ async fn secrets_manager_values_role_keys_and_bearer_tokens_never_reach_the_logs
             .env("LOG_LEVEL", "trace")
             .env("RUST_LOG", "trace")
             .env("ALLOW_MUTATIONS", "true")
+            // These 2025-era calls cannot be asked to confirm the paid tool: the stage lets them by.
+            .env("CONFIRM_FALLBACK", "allow")
             .env("OIDC_ISSUER", &issuer)
             .env("OIDC_AUDIENCE", defaults::MCP_AUDIENCE)
             .env("APPSYNC_URL", format!("http://{}/graphql", platform.addr))
