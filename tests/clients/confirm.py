@@ -13,6 +13,8 @@ FLOW is one of:
               with tasks/get until completed (prints TASK ... COMPLETED contacts=N)
   other-task  tasks/get of --task-id by this token's caller: must be refused (prints OTHER TASK REFUSED)
   follow-up   get_email_discovery of --request-id, until completed (prints FOLLOW-UP COMPLETED contacts=N)
+  across      asked by URL's instance, answered (yes) to --other-url's: another instance of the
+              stage (prints ACROSS CONFIRMED, or ACROSS REFUSED with what it said)
 
 Exits non-zero with one FAIL line on the first thing that is wrong.
 """
@@ -136,7 +138,7 @@ async def run(args):
         person = Person("decline" if args.flow == "decline" else "accept")
         tasks = Tasks()
         options = {"mode": "legacy" if args.flow == "legacy" else "2026-07-28"}
-        if args.flow in ("accept", "decline", "replay", "task", "other-task"):
+        if args.flow in ("accept", "decline", "replay", "task", "other-task", "across"):
             options["elicitation_callback"] = person
         if args.flow in ("task", "other-task"):
             # The other caller declares tasks too: it is refused for whose task it is, not for that.
@@ -164,6 +166,16 @@ async def run(args):
                 again = await client.session.call_tool(PAID, arguments, **answered)
                 check(again.is_error and "already used" in text_of(again), f"a replay was not refused: {again}")
                 print("REPLAY REFUSED")
+            elif args.flow == "across":
+                first = await client.session.call_tool(PAID, arguments, allow_input_required=True)
+                check(isinstance(first, mcp_types.InputRequiredResult), f"not asked: {first}")
+                other = streamable_http_client(args.other_url, http_client=http)
+                async with mcp.Client(other, **options) as second:
+                    yes = {"confirm": {"action": "accept", "content": {"confirm": True}}}
+                    done = await second.session.call_tool(
+                        PAID, arguments, input_responses=yes, request_state=first.request_state, allow_input_required=True
+                    )
+                print(f"ACROSS REFUSED {text_of(done)}" if done.is_error else "ACROSS CONFIRMED")
             elif args.flow == "legacy":
                 result = await client.call_tool(PAID, arguments)
                 print("LEGACY REFUSED" if result.is_error else "LEGACY ALLOWED")
@@ -195,12 +207,14 @@ async def run(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
-    parser.add_argument("flow", choices=["accept", "decline", "replay", "legacy", "task", "other-task", "follow-up"])
+    flows = ["accept", "decline", "replay", "legacy", "task", "other-task", "follow-up", "across"]
+    parser.add_argument("flow", choices=flows)
     parser.add_argument("--token", default=None)
     parser.add_argument("--company", default="c_0001")
     parser.add_argument("--domain", default=None, help="the company's domain: contacts must be at it")
     parser.add_argument("--task-id", default=None)
     parser.add_argument("--request-id", default=None)
+    parser.add_argument("--other-url", default=None, help="another instance of the stage (flow across)")
     args = parser.parse_args()
     try:
         asyncio.run(run(args))

@@ -110,3 +110,33 @@ async fn the_python_sdk_confirms_declines_replays_and_follows_a_paid_discovery()
     assert!(allowed.contains("LEGACY ALLOWED"), "{allowed}");
     assert_eq!(platform.db.discovery_count(&owner("bob")).unwrap(), 1);
 }
+
+/// The stage's key from Secrets Manager (moto), as the template provides it: a question asked by
+/// one instance is answered on another; an instance with a key of its own refuses the answer.
+#[tokio::test]
+async fn a_stage_key_in_secrets_manager_lets_any_instance_take_the_answer() {
+    let moto = crate::moto::Moto::start();
+    let key = "k3yOfTheStageGeneratedByTheStackSixtyFourCharactersLongAbCdEf0123";
+    let arn = moto.create_secret("b2b-mcp-gate-confirm-key", key).await;
+    let platform = TempPlatform::start(&[PlatformMode::Iam]).await.expect("platform");
+    let stage = [
+        ("ALLOW_MUTATIONS", "true"),
+        ("CONFIRM_TOOLS", "request_email_discovery"),
+        ("CONFIRM_KEY_SECRET_ARN", arn.as_str()),
+        ("SECRETS_ENDPOINT_URL", moto.url.as_str()),
+    ];
+    let (one, two) = (Served::start(&platform, "stage", &stage).await, Served::start(&platform, "stage", &stage).await);
+    let own_key = Served::start(&platform, "stage", &stage[..2]).await;
+
+    let across = flow(&one.url, "", "across", &["--other-url", &two.url]).await;
+    assert!(across.contains("ACROSS CONFIRMED"), "{across}\n{}\n{}", one.log(), two.log());
+    assert_eq!(platform.db.discovery_count("local:stage").unwrap(), 1);
+    let refused = flow(&one.url, "", "across", &["--other-url", &own_key.url]).await;
+    assert!(refused.contains("ACROSS REFUSED") && refused.contains("not valid"), "{refused}");
+    assert_eq!(platform.db.discovery_count("local:stage").unwrap(), 1);
+    for served in [&one, &two] {
+        assert!(!served.log().contains(key), "the key in a log");
+        assert!(!served.log().contains("random key of this process"), "{}", served.log());
+    }
+    assert!(own_key.log().contains("random key of this process"), "said at start: {}", own_key.log());
+}
