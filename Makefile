@@ -117,6 +117,13 @@ smoke: $(VENV_STAMP) ## release gate: URL=https://.../mcp TOKEN=... [MUTATIONS=1
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://.../mcp TOKEN=... [MUTATIONS=1] [MODE=auto|legacy|2026-07-28]" >&2; exit 2; }
 	@$(if $(TOKEN),MCP_TOKEN="$(TOKEN)") $(VENV)/bin/python tests/clients/smoke.py "$(URL)" --mode "$(MODE)" $(if $(MUTATIONS),--mutations) $(if $(DISCOVERY),--discovery) $(SMOKE_FLAGS)
 
+# The paid tool end to end with the official Python SDK (tests/clients/confirm.py): asked and
+# answered yes, then followed as a task to its contacts (FLOW=task), or another flow. Queues a
+# billed discovery on a deployed stage.
+smoke-paid: $(VENV_STAMP) ## the paid tool, confirmed and followed (billed!): URL=... TOKEN=... [FLOW=task|accept|decline|legacy] [COMPANY=id]
+	@test -n "$(URL)" || { echo "usage: make smoke-paid URL=https://.../mcp TOKEN=... [FLOW=task] [COMPANY=c_0000001]" >&2; exit 2; }
+	@$(if $(TOKEN),MCP_TOKEN="$(TOKEN)") $(VENV)/bin/python tests/clients/confirm.py "$(URL)" "$(or $(FLOW),task)" --company "$(or $(COMPANY),c_0000001)"
+
 # The official conformance suite, each protocol era's required scenarios against its baseline of
 # scenarios that cannot apply (tests/conformance/, reasons in docs/protocol.md), plus the header
 # checks.

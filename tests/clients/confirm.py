@@ -21,6 +21,7 @@ Exits non-zero with one FAIL line on the first thing that is wrong.
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from typing import Any, Literal
@@ -209,7 +210,7 @@ def main():
     parser.add_argument("url")
     flows = ["accept", "decline", "replay", "legacy", "task", "other-task", "follow-up", "across"]
     parser.add_argument("flow", choices=flows)
-    parser.add_argument("--token", default=None)
+    parser.add_argument("--token", default=os.environ.get("MCP_TOKEN") or None, help="default: $MCP_TOKEN")
     parser.add_argument("--company", default="c_0001")
     parser.add_argument("--domain", default=None, help="the company's domain: contacts must be at it")
     parser.add_argument("--task-id", default=None)
