@@ -119,8 +119,11 @@ fn run_local_output(env: &[(&str, &str)]) -> (Group, String, u16, Value, Vec<Str
     let output = lines(&mut child);
     let group = Group(child);
 
-    let (configuration, seen) =
+    let (configuration, mut seen) =
         first_json(&output, "the server's configuration line", |v| v["message"] == "configuration");
+    // The configuration is logged before the socket is bound; `serve` names its URL once it is.
+    let (_, listening) = first_json(&output, "the server's listening line", |v| v["url"].is_string());
+    seen.extend(listening);
     (group, format!("http://127.0.0.1:{port}/mcp"), platform_port, configuration, seen, output)
 }
 
