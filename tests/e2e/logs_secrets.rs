@@ -120,7 +120,11 @@ async fn secrets_manager_values_role_keys_and_bearer_tokens_never_reach_the_logs
             panic!("serve did not start: {e}: {}", read(&log_path));
         }
 
-        let http = reqwest::Client::new();
+        // `serve` closes a kept-alive connection idle for SERVE_HEADER_TIMEOUT_MS (5 s), and the
+        // rotation step below waits REFRESH_INTERVAL (also 5 s): a pooled connection would be
+        // reused just as the server closes it (hyper's IncompleteMessage on a POST, which no
+        // client retries). Like any client of it, this one drops idle connections sooner.
+        let http = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(1)).build().expect("client");
         let call = |token: String, id: u32, tool: &'static str, arguments: Value| {
             let http = http.clone();
             let url = format!("http://{addr}/mcp");
