@@ -23,8 +23,21 @@
 //! (an earlier commit's) to the same rounds, for a before/after measured alike. `ROUNDS`,
 //! `ROUND_SECONDS` and `WARMUP_SECONDS` change the schedule. Results go to
 //! `bench-results/throughput.txt`.
+//!
+//! `THROUGHPUT_OTLP=1` adds the same binary with span export on (`b2b-mcp otlp`) to the same
+//! rounds: `OTEL_EXPORTER_OTLP_ENDPOINT` names an OTLP/HTTP sink the bench starts on a thread of
+//! its own (benches/common/otlp_sink.rs: it decodes every export, counts its spans and answers
+//! 200), the batch processor at its defaults. The report adds the spans the sink received
+//! against the two a `tools/call` makes here (the request's and the tool's; the sample data has
+//! no backend call), so it shows the spans really went out and how many the batch processor
+//! dropped, and the sink's own CPU. Every comparison with a second b2b-mcp also gives the
+//! spread of its per-round ratios (the rounds are paired), which is what says whether a
+//! difference is more than the machine's noise.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+#[path = "common/otlp_sink.rs"]
+mod otlp_sink;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -91,7 +104,8 @@ fn cpu_of(stat: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-fn ours(name: &'static str, binary: &Path) -> Server {
+/// `b2b-mcp serve` on the sample data; `env` adds to its environment (the OTLP variant's endpoint).
+fn ours(name: &'static str, binary: &Path, env: &[(&str, &str)]) -> Server {
     let port = free_port().unwrap();
     let mut command = Command::new(binary);
     command
@@ -102,6 +116,7 @@ fn ours(name: &'static str, binary: &Path) -> Server {
         .env("STAGE", "bench")
         // One client sends every request: the per-caller limits are not what is measured.
         .env("RATE_LIMITS", "*=4000000000/min,*=4000000000/day")
+        .envs(env.iter().copied())
         // Logs and one audit line per call, written as in production, to nowhere.
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
@@ -275,35 +290,50 @@ async fn async_main() {
         None => (PathBuf::from(env!("CARGO_BIN_EXE_b2b-mcp")), "cargo's bench profile (no THROUGHPUT_BINARY)"),
     };
     let node_tools = node_tools();
-    let server = ours("b2b-mcp", &binary);
+    let server = ours("b2b-mcp", &binary, &[]);
     let spec = spec_from(&server, &std::env::temp_dir()).await;
     let mut servers = vec![server, peer(&node_tools, &spec)];
     // Another build of b2b-mcp (an earlier commit's) in the same rounds: before and after, measured alike.
     let baseline = std::env::var_os("THROUGHPUT_BASELINE_BINARY").map(PathBuf::from);
-    if let Some(path) = &baseline {
-        servers.push(ours("b2b-mcp baseline", path));
-    }
+    let baseline_at = baseline.as_ref().map(|path| {
+        servers.push(ours("b2b-mcp baseline", path, &[]));
+        servers.len() - 1
+    });
+    // The same binary exporting its spans to a sink: tracing on against off.
+    let sink = (std::env::var("THROUGHPUT_OTLP").is_ok_and(|v| v == "1")).then(otlp_sink::Sink::start);
+    let otlp_at = sink.as_ref().map(|sink| {
+        servers.push(ours("b2b-mcp otlp", &binary, &[("OTEL_EXPORTER_OTLP_ENDPOINT", sink.url.as_str())]));
+        servers.len() - 1
+    });
     let body = body();
 
-    for server in &servers {
-        drive(server, &body, warmup).await;
+    // Requests each server answered, warm-up included (the OTLP variant's spans are counted
+    // against them).
+    let mut answered = vec![0usize; servers.len()];
+    for (i, server) in servers.iter().enumerate() {
+        answered[i] += drive(server, &body, warmup).await.latencies.len();
     }
+    let sink_cpu = sink.as_ref().map(otlp_sink::Sink::cpu);
     let mut tallies: Vec<Tally> = servers.iter().map(|_| Tally::default()).collect();
+    let mut per_round: Vec<Vec<Round>> = servers.iter().map(|_| Vec::new()).collect();
     let mut lines = String::new();
     for r in 0..rounds {
         // Rotate which server goes first, so a drift in the machine's load hits each alike.
         for k in 0..servers.len() {
             let i = (r + k) % servers.len();
             let (server, t) = (&servers[i], drive(&servers[i], &body, round).await);
+            let this = Round::of(&t);
             lines.push_str(&format!(
                 "  round {} {:<16} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  server CPU {:>6.3} s/1k req\n",
                 r + 1,
                 server.name,
-                t.rps(),
+                this.rps,
                 t.percentile_ms(0.5),
-                t.percentile_ms(0.99),
-                Tally::cpu_per_1000(t.server_cpu, t.latencies.len()),
+                this.p99,
+                this.cpu,
             ));
+            answered[i] += t.latencies.len();
+            per_round[i].push(this);
             tallies[i].add(t);
         }
     }
@@ -324,6 +354,12 @@ async fn async_main() {
     if let Some(path) = &baseline {
         report.push_str(&format!("b2b-mcp baseline: {}\n", path.display()));
     }
+    if let Some(sink) = &sink {
+        report.push_str(&format!(
+            "b2b-mcp otlp: the same binary, OTEL_EXPORTER_OTLP_ENDPOINT={} (the bench's sink; batch processor defaults)\n",
+            sink.url
+        ));
+    }
     report.push_str("\nserver             requests/s   p50_ms   p99_ms   server_cpu_s/1k_req   client_cpu_s/1k_req\n");
     for (server, t) in servers.iter().zip(&tallies) {
         report.push_str(&format!(
@@ -336,21 +372,17 @@ async fn async_main() {
             Tally::cpu_per_1000(t.client_cpu, t.latencies.len()),
         ));
     }
-    let cpu = |t: &Tally| Tally::cpu_per_1000(t.server_cpu, t.latencies.len());
-    let compare = |a: &Tally, b: &Tally, names: &str| {
-        format!(
-            "{names}: requests/s x{:.2}, p99 x{:.2} (lower is better), server CPU per request x{:.3} (inverse x{:.2})\n",
-            a.rps() / b.rps().max(1e-9),
-            a.percentile_ms(0.99) / b.percentile_ms(0.99).max(1e-9),
-            cpu(a) / cpu(b).max(1e-9),
-            cpu(b) / cpu(a).max(1e-9),
-        )
-    };
     report.push('\n');
     report.push_str(&compare(&tallies[0], &tallies[1], "b2b-mcp / TypeScript SDK"));
-    if let Some(before) = tallies.get(2) {
-        report.push_str(&compare(before, &tallies[1], "b2b-mcp baseline / TypeScript SDK"));
-        report.push_str(&compare(&tallies[0], before, "b2b-mcp / b2b-mcp baseline"));
+    if let Some(b) = baseline_at {
+        report.push_str(&compare(&tallies[b], &tallies[1], "b2b-mcp baseline / TypeScript SDK"));
+        report.push_str(&compare(&tallies[0], &tallies[b], "b2b-mcp / b2b-mcp baseline"));
+        report.push_str(&spread(&per_round[0], &per_round[b]));
+    }
+    if let (Some(o), Some(sink)) = (otlp_at, &sink) {
+        report.push_str(&compare(&tallies[o], &tallies[0], "b2b-mcp otlp / b2b-mcp"));
+        report.push_str(&spread(&per_round[o], &per_round[0]));
+        report.push_str(&sink_report(sink, answered[o], tallies[o].latencies.len(), sink_cpu.unwrap_or_default()));
     }
     report.push_str(&format!("\nRounds:\n{lines}"));
     print!("\n{report}");
@@ -360,6 +392,70 @@ async fn async_main() {
     {
         eprintln!("could not write the results: {e}");
     }
+}
+
+/// One server's figures in one round.
+struct Round {
+    rps: f64,
+    p99: f64,
+    cpu: f64,
+}
+
+impl Round {
+    fn of(t: &Tally) -> Round {
+        Round { rps: t.rps(), p99: t.percentile_ms(0.99), cpu: Tally::cpu_per_1000(t.server_cpu, t.latencies.len()) }
+    }
+}
+
+fn compare(a: &Tally, b: &Tally, names: &str) -> String {
+    let cpu = |t: &Tally| Tally::cpu_per_1000(t.server_cpu, t.latencies.len());
+    format!(
+        "{names}: requests/s x{:.3}, p99 x{:.3} (lower is better), server CPU per request x{:.3} (inverse x{:.2})\n",
+        a.rps() / b.rps().max(1e-9),
+        a.percentile_ms(0.99) / b.percentile_ms(0.99).max(1e-9),
+        cpu(a) / cpu(b).max(1e-9),
+        cpu(b) / cpu(a).max(1e-9),
+    )
+}
+
+/// The ratios of `a` to `b` round by round: lowest, median and highest.
+fn spread(a: &[Round], b: &[Round]) -> String {
+    let range = |f: fn(&Round) -> f64| {
+        let mut ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| f(a) / f(b).max(1e-9)).collect();
+        ratios.sort_by(f64::total_cmp);
+        let (low, high) = (ratios.first().copied().unwrap_or(0.0), ratios.last().copied().unwrap_or(0.0));
+        format!("x{low:.3} to x{high:.3} (median x{:.3})", ratios.get(ratios.len() / 2).copied().unwrap_or(0.0))
+    };
+    format!(
+        "  per round: requests/s {}, p99 {}, server CPU per request {}\n",
+        range(|r| r.rps),
+        range(|r| r.p99),
+        range(|r| r.cpu)
+    )
+}
+
+/// What the sink got for the OTLP variant's `calls`: two spans are expected per call.
+/// `calls`: all of them, warm-up included; `in_rounds`: the rounds' (the sink's CPU is counted
+/// from the rounds' start).
+fn sink_report(sink: &otlp_sink::Sink, calls: usize, in_rounds: usize, cpu_before_rounds: Duration) -> String {
+    let expected = 2 * calls as u64;
+    // The batch processor sends a part batch on its 5 s schedule.
+    let got = sink.settle(expected, Duration::from_secs(7));
+    let cpu = sink.cpu().saturating_sub(cpu_before_rounds);
+    let missing = expected.saturating_sub(got.spans);
+    format!(
+        "OTLP sink: {} spans in {} exports ({:.1} MB of protobuf, {} malformed) for {calls} tools/call to b2b-mcp otlp\n\
+         \x20 (warm-up included): {:.3} spans per call against 2 expected (request, tool); {missing} not received \
+         ({:.2}%: dropped by the batch processor's full queue, or never sent);\n\
+         \x20 the sink's thread used {:.3} s of CPU per 1,000 of the rounds' calls (decoding every export)\n",
+        got.spans,
+        got.exports,
+        got.bytes as f64 / 1e6,
+        got.malformed,
+        got.spans as f64 / calls.max(1) as f64,
+        100.0 * missing as f64 / expected.max(1) as f64,
+        cpu.as_secs_f64() * 1000.0 / in_rounds.max(1) as f64,
+    )
 }
 
 fn package_version(node_tools: &Path, package: &str) -> String {

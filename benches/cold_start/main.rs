@@ -17,9 +17,24 @@
 //! The binaries are the release profile's (the Lambda artifact's), copied to
 //! `COLD_START_BINARIES` by `make bench-cold-start`. Results: `bench-results/cold-start.txt`
 //! (or under `BENCH_RESULTS`).
+//!
+//! Optional rows, in the iam mode, in the same alternating rounds (the default table is
+//! unchanged without them):
+//! - `COLD_START_OTLP=1`: `b2b-mcp` with span export on (`b2b+otlp`): `OTEL_EXPORTER_OTLP_ENDPOINT`
+//!   names an OTLP/HTTP sink the bench starts (benches/common/otlp_sink.rs, on a thread of its
+//!   own, outside the function's CPU share). In Lambda each invocation's spans are sent before
+//!   its answer, so the first answer includes the exporter's start and one export. The report
+//!   adds the spans the sink received against the three an invocation makes (request, tool,
+//!   AppSync).
+//! - `COLD_START_BASELINE_BINARY=path`: another build of `b2b-mcp` (`baseline`, an earlier
+//!   commit's), copied beside the others and run from there, for a before and after measured
+//!   alike.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "../common/otlp_sink.rs"]
+#[allow(dead_code)] // settle() and cpu() are the throughput bench's
+mod otlp_sink;
 mod report;
 mod runtime;
 mod share;
@@ -46,6 +61,16 @@ pub enum Binary {
     Server,
     Floor,
     Hello,
+}
+
+/// Which build of `b2b-mcp` a row runs, and how: the default table has only `Default` rows.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Row {
+    Default,
+    /// Span export on, to the bench's sink (`COLD_START_OTLP=1`).
+    Otlp,
+    /// `COLD_START_BASELINE_BINARY`.
+    Baseline,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -306,35 +331,66 @@ fn main() {
             }
         }
     }
-    let variants = [
-        (Binary::Server, AuthMode::Iam),
-        (Binary::Floor, AuthMode::Iam),
-        (Binary::Server, AuthMode::ApiKey),
-        (Binary::Floor, AuthMode::ApiKey),
-        (Binary::Hello, AuthMode::Iam),
+    let mut variants = vec![
+        (Binary::Server, AuthMode::Iam, Row::Default),
+        (Binary::Floor, AuthMode::Iam, Row::Default),
+        (Binary::Server, AuthMode::ApiKey, Row::Default),
+        (Binary::Floor, AuthMode::ApiKey, Row::Default),
+        (Binary::Hello, AuthMode::Iam, Row::Default),
     ];
+    let sink = std::env::var("COLD_START_OTLP").is_ok_and(|v| v == "1").then(otlp_sink::Sink::start);
+    if sink.is_some() {
+        variants.push((Binary::Server, AuthMode::Iam, Row::Otlp));
+    }
+    // Copied beside the others first: the same binary run from a file written hours earlier
+    // took 30% more CPU to its first answer, and had less resident, than a fresh copy of it
+    // (page cache state, not the code; an A/A run showed it).
+    let baseline = std::env::var_os("COLD_START_BASELINE_BINARY").map(|given| {
+        let copy = dir.join("b2b-mcp-baseline");
+        std::fs::copy(&given, &copy).unwrap_or_else(|e| panic!("COLD_START_BASELINE_BINARY {given:?}: {e}"));
+        variants.push((Binary::Server, AuthMode::Iam, Row::Baseline));
+        (PathBuf::from(given), copy)
+    });
     let mut cells = Vec::new();
+    let mut otlp_invocations = 0;
     for share in &shares {
         eprintln!("cold start at {}", share.label());
         let mut samples: Vec<Vec<Sample>> = variants.iter().map(|_| Vec::new()).collect();
         // Alternate the variants run by run, so drift on a noisy machine falls on all of them;
         // the first round warms the page cache and is not counted.
         for round in 0..=runs {
-            for (i, (binary, mode)) in variants.iter().enumerate() {
-                let path = &paths.iter().find(|(b, _)| b == binary).unwrap().1;
-                let env = if *binary == Binary::Hello { Vec::new() } else { backends.env(*mode) };
+            for (i, (binary, mode, row)) in variants.iter().enumerate() {
+                let path = match (row, &baseline) {
+                    (Row::Baseline, Some((_, copy))) => copy,
+                    _ => &paths.iter().find(|(b, _)| b == binary).unwrap().1,
+                };
+                let mut env = if *binary == Binary::Hello { Vec::new() } else { backends.env(*mode) };
+                if let (Row::Otlp, Some(sink)) = (row, &sink) {
+                    env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", sink.url.clone()));
+                    otlp_invocations += 1 + WARM_CALLS;
+                }
                 let sample = tokio.block_on(once(path, *binary, share, &env, &event));
                 if round > 0 {
                     samples[i].push(sample);
                 }
             }
         }
-        for ((binary, mode), samples) in variants.iter().zip(samples) {
-            cells.push(Cell::new(share.memory_mb, *binary, *mode, &samples));
+        for ((binary, mode, row), samples) in variants.iter().zip(samples) {
+            cells.push(Cell::new(share.memory_mb, *binary, *mode, *row, &samples));
         }
     }
     let sizes = paths.map(|(binary, path)| (binary, std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)));
-    let text = report::render(&cells, runs, &sizes, note.as_deref());
+    let mut text = report::render(&cells, runs, &sizes, note.as_deref());
+    if let Some((given, copy)) = &baseline {
+        let bytes = std::fs::metadata(copy).map(|m| m.len()).unwrap_or(0);
+        text.push_str(&format!(
+            "\n# baseline: {} ({bytes} bytes), run from a copy beside the others\n",
+            given.display()
+        ));
+    }
+    if let Some(sink) = &sink {
+        text.push_str(&report::sink_line(&sink.received(), otlp_invocations, &sink.url));
+    }
     print!("{text}");
     if let Some(parent) = results.parent() {
         std::fs::create_dir_all(parent).unwrap();

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{AuthMode, Binary};
+use super::{AuthMode, Binary, Row};
 
 /// One process's figures.
 pub struct Sample {
@@ -22,6 +22,7 @@ pub struct Cell {
     pub memory_mb: Option<u64>,
     pub binary: Binary,
     pub mode: AuthMode,
+    pub row: Row,
     pub init: f64,
     pub first_call: f64,
     pub total: f64,
@@ -46,12 +47,13 @@ fn p90(mut values: Vec<f64>) -> f64 {
 }
 
 impl Cell {
-    pub fn new(memory_mb: Option<u64>, binary: Binary, mode: AuthMode, samples: &[Sample]) -> Cell {
+    pub fn new(memory_mb: Option<u64>, binary: Binary, mode: AuthMode, row: Row, samples: &[Sample]) -> Cell {
         let of = |f: fn(&Sample) -> Duration| samples.iter().map(|s| ms(f(s))).collect::<Vec<_>>();
         Cell {
             memory_mb,
             binary,
             mode,
+            row,
             init: median(of(|s| s.init)),
             first_call: median(of(|s| s.first_call)),
             total: median(of(|s| s.total)),
@@ -79,7 +81,10 @@ fn share_label(memory_mb: Option<u64>) -> String {
 
 pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Option<&str>) -> String {
     let find = |memory: Option<u64>, binary: Binary, mode: AuthMode| {
-        cells.iter().find(|c| c.memory_mb == memory && c.binary == binary && c.mode == mode)
+        cells.iter().find(|c| c.memory_mb == memory && c.binary == binary && c.mode == mode && c.row == Row::Default)
+    };
+    let extra = |memory: Option<u64>, mode: AuthMode| {
+        cells.iter().filter(move |c| c.memory_mb == memory && c.mode == mode && c.row != Row::Default)
     };
     let size = |b: Binary| sizes.iter().find(|(x, _)| *x == b).map_or(0, |(_, s)| *s);
     let mut out = format!(
@@ -124,20 +129,12 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
                 {
                     worst = Some((r, format!("{} {}", share_label(memory), mode.name())));
                 }
-                out.push_str(&format!(
-                    "{:<8} {:<8} {:<8} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>7.1} {:>7.1} {:>9}\n",
-                    share_label(memory),
-                    mode.name(),
-                    if binary == Binary::Server { "b2b-mcp" } else { "floor" },
-                    c.init,
-                    c.first_call,
-                    c.total,
-                    c.total_p90,
-                    c.warm,
-                    c.cpu,
-                    c.rss_mb,
-                    ratio.map_or_else(String::new, |r| format!("x{r:.2}")),
-                ));
+                let name = if binary == Binary::Server { "b2b-mcp" } else { "floor" };
+                out.push_str(&row(memory, mode, name, c, ratio));
+            }
+            for c in extra(memory, mode) {
+                let name = if c.row == Row::Otlp { "b2b+otlp" } else { "baseline" };
+                out.push_str(&row(memory, mode, name, c, floor.map(|f| c.total / f.total)));
             }
         }
         if let Some(h) = find(memory, Binary::Hello, AuthMode::Iam) {
@@ -173,8 +170,83 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
             ));
         }
     }
+    out.push_str(&against_default(cells, &memories));
     out.push_str(&cost_table(cells, &memories));
     out
+}
+
+fn row(memory: Option<u64>, mode: AuthMode, name: &str, c: &Cell, ratio: Option<f64>) -> String {
+    format!(
+        "{:<8} {:<8} {:<8} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.2} {:>7.1} {:>7.1} {:>9}\n",
+        share_label(memory),
+        mode.name(),
+        name,
+        c.init,
+        c.first_call,
+        c.total,
+        c.total_p90,
+        c.warm,
+        c.cpu,
+        c.rss_mb,
+        ratio.map_or_else(String::new, |r| format!("x{r:.2}")),
+    )
+}
+
+/// The optional rows and `b2b-mcp` at the same share and mode: export on over off, and this
+/// build over the baseline; total time, CPU to the first answer and the warm call, per share and
+/// their median. Empty without optional rows.
+fn against_default(cells: &[Cell], memories: &[Option<u64>]) -> String {
+    let mut out = String::new();
+    let rows = [
+        (Row::Otlp, "b2b-mcp with OTLP export on / b2b-mcp", false),
+        (Row::Baseline, "b2b-mcp / b2b-mcp baseline", true),
+    ];
+    for (row, name, inverse) in rows {
+        let pairs: Vec<(&Cell, &Cell)> = cells
+            .iter()
+            .filter(|c| c.row == row)
+            .filter_map(|c| {
+                let ours = cells.iter().find(|d| {
+                    d.row == Row::Default
+                        && d.binary == Binary::Server
+                        && d.mode == c.mode
+                        && d.memory_mb == c.memory_mb
+                })?;
+                Some((c, ours))
+            })
+            .collect();
+        if pairs.is_empty() {
+            continue;
+        }
+        let ratios = |f: fn(&Cell) -> f64| {
+            let each: Vec<f64> = pairs.iter().map(|(c, d)| if inverse { f(d) / f(c) } else { f(c) / f(d) }).collect();
+            let shown: Vec<String> = each.iter().map(|r| format!("x{r:.2}")).collect();
+            format!("median x{:.2} ({})", median(each), shown.join(" "))
+        };
+        out.push_str(&format!(
+            "{name}, {} (over the shares {}):\n  total {}\n  CPU to the first answer {}\n  warm call {}\n  RSS at the first answer {}\n",
+            pairs[0].0.mode.name(),
+            memories.iter().map(|m| share_label(*m)).collect::<Vec<_>>().join(", "),
+            ratios(|c| c.total),
+            ratios(|c| c.cpu),
+            ratios(|c| c.warm),
+            ratios(|c| c.rss_mb),
+        ));
+    }
+    out
+}
+
+/// What the OTLP sink received for the `b2b+otlp` processes' `invocations` (the unmeasured
+/// round's included): three spans are expected per invocation.
+pub fn sink_line(got: &super::otlp_sink::Received, invocations: usize, url: &str) -> String {
+    format!(
+        "\n# OTLP sink ({url}): {} spans in {} exports ({} malformed) for {invocations} invocations of b2b+otlp:\n\
+         # {:.2} spans per invocation (3 expected: request, tool, AppSync)\n",
+        got.spans,
+        got.exports,
+        got.malformed,
+        got.spans as f64 / invocations.max(1) as f64,
+    )
 }
 
 /// Billed time and cost for b2b-mcp (iam mode) per memory size, from the medians above.
@@ -190,9 +262,9 @@ fn cost_table(cells: &[Cell], memories: &[Option<u64>]) -> String {
     );
     for &memory in memories {
         let Some(mb) = memory else { continue };
-        let Some(c) =
-            cells.iter().find(|c| c.memory_mb == memory && c.binary == Binary::Server && c.mode == AuthMode::Iam)
-        else {
+        let Some(c) = cells.iter().find(|c| {
+            c.memory_mb == memory && c.binary == Binary::Server && c.mode == AuthMode::Iam && c.row == Row::Default
+        }) else {
             continue;
         };
         out.push_str(&format!(
