@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::error::Outcome;
 use crate::inbound::caller::{Caller, PrincipalSource};
 use crate::tools::ToolKind;
-use crate::trace::CallTrace;
+use crate::trace::{CallTrace, Hex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,9 +28,9 @@ pub struct AuditRecord {
     pub target: &'static str,
     pub request_id: String,
     /// The call's trace (W3C form, 32 hex digits): the client's if it sent one, else new.
-    pub trace_id: String,
+    pub trace_id: Hex<32>,
     /// The call's own span: the parent of its requests to AppSync.
-    pub span_id: String,
+    pub span_id: Hex<16>,
     /// In Lambda, the invocation's X-Ray trace id: what the X-Ray console shows for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub xray_trace_id: Option<String>,

@@ -12,9 +12,11 @@
 //! headers of each request, so no tool or backend signature carries it. [`span`] records spans
 //! with these ids, exported over OTLP only where a collector is configured ([`export`]).
 
-use std::fmt::Write as _;
+use std::fmt;
 use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use http::HeaderName;
 
 /// The longest `tracestate` kept (W3C: 512 characters is what a receiver must accept).
 const MAX_TRACESTATE: usize = 512;
@@ -81,18 +83,18 @@ impl TraceContext {
     }
 
     /// The trace id as 32 lowercase hex digits (W3C form; the audit line's `trace_id`).
-    pub fn trace_id(&self) -> String {
-        hex(&self.trace_id)
+    pub fn trace_id(&self) -> Hex<32> {
+        Hex::of(&self.trace_id)
     }
 
     /// This call's span id, 16 lowercase hex digits.
-    pub fn span_id(&self) -> String {
-        hex(&self.span_id)
+    pub fn span_id(&self) -> Hex<16> {
+        Hex::of(&self.span_id)
     }
 
     /// The span that called us, if the caller said.
-    pub fn parent_id(&self) -> Option<String> {
-        self.parent_id.as_ref().map(|id| hex(id))
+    pub fn parent_id(&self) -> Option<Hex<16>> {
+        self.parent_id.as_ref().map(|id| Hex::of(id))
     }
 
     pub fn sampled(&self) -> bool {
@@ -145,14 +147,17 @@ impl CallTrace {
     /// The first valid of: `_meta` `traceparent`, the `traceparent` header, Lambda's X-Ray
     /// header, an `X-Amzn-Trace-Id` header (a load balancer's); else a new trace.
     pub fn pick(inbound: Inbound<'_>) -> CallTrace {
-        let header = |name: &str| inbound.headers.and_then(|h| h.get(name)).and_then(|v| v.to_str().ok());
+        static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+        static TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
+        static X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+        let header = |name: &HeaderName| inbound.headers.and_then(|h| h.get(name)).and_then(|v| v.to_str().ok());
         let sources = [
             inbound
                 .meta_traceparent
                 .map(|traceparent| Source::W3c { traceparent, tracestate: inbound.meta_tracestate }),
-            header("traceparent").map(|traceparent| Source::W3c { traceparent, tracestate: header("tracestate") }),
+            header(&TRACEPARENT).map(|traceparent| Source::W3c { traceparent, tracestate: header(&TRACESTATE) }),
             inbound.lambda_xray.map(Source::XRay),
-            header("x-amzn-trace-id").map(Source::XRay),
+            header(&X_AMZN_TRACE_ID).map(Source::XRay),
         ];
         let xray = inbound.lambda_xray.and_then(|h| TraceContext::read(Source::XRay(h)));
         CallTrace { span: TraceContext::pick(sources.into_iter().flatten()), xray }
@@ -184,7 +189,7 @@ impl CallTrace {
         }
         let xray = match &self.xray {
             Some(xray) if xray.trace_id != self.span.trace_id => {
-                let parent = xray.parent_id.map(|p| format!(";Parent={}", hex(&p))).unwrap_or_default();
+                let parent = xray.parent_id().map(|p| format!(";Parent={p}")).unwrap_or_default();
                 format!("Root={}{parent};Sampled={}", xray.xray_trace_id(), u8::from(xray.sampled))
             }
             _ => self.span.x_amzn_trace_id(),
@@ -217,11 +222,67 @@ fn new_span_id() -> [u8; 8] {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+/// An id as `L` lowercase hex digits, kept inline: the audit line writes two of these per call,
+/// so making them costs no allocation and no formatting machinery.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Hex<const L: usize>([u8; L]);
+
+impl<const L: usize> Hex<L> {
+    /// The digits of `bytes`, which must be `L / 2` long (the callers here pass fixed arrays);
+    /// a shorter input leaves `0`s at the end.
+    fn of(bytes: &[u8]) -> Hex<L> {
+        let digit = |n: u8| if n < 10 { b'0' + n } else { b'a' + (n - 10) };
+        let mut out = [b'0'; L];
+        for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+            if let [high, low] = pair {
+                *high = digit(byte >> 4);
+                *low = digit(byte & 0x0f);
+            }
+        }
+        Hex(out)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Always ASCII hex digits; the empty fallback is unreachable.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl<const L: usize> std::ops::Deref for Hex<L> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl<const L: usize> fmt::Display for Hex<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<const L: usize> fmt::Debug for Hex<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl<const L: usize> PartialEq<&str> for Hex<L> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl<const L: usize> PartialEq<str> for Hex<L> {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl<const L: usize> serde::Serialize for Hex<L> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// Exactly `N` bytes from `2 * N` lowercase hex digits, not all zero.

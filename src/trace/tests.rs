@@ -125,3 +125,17 @@ fn the_first_valid_source_wins_else_a_new_x_ray_shaped_trace() {
     let via_xray = TraceContext::read(Source::XRay(&fresh.x_amzn_trace_id())).unwrap();
     assert_eq!(via_xray.trace_id(), fresh.trace_id());
 }
+
+#[test]
+fn ids_are_written_as_lowercase_hex_in_place() {
+    let bytes: [u8; 8] = [0x00, 0x0f, 0x10, 0xa5, 0x5a, 0xc3, 0xfe, 0xff];
+    let id = Hex::<16>::of(&bytes);
+    assert_eq!(id, "000f10a55ac3feff");
+    assert_eq!(id.to_string(), "000f10a55ac3feff");
+    assert_eq!(serde_json::to_string(&id).unwrap(), "\"000f10a55ac3feff\"");
+    assert_eq!(format!("{id:?}"), "\"000f10a55ac3feff\"");
+    // Every byte value, against the standard library's formatting.
+    for b in 0..=255u8 {
+        assert_eq!(Hex::<2>::of(&[b]), format!("{b:02x}").as_str());
+    }
+}
