@@ -101,6 +101,11 @@ impl Confirmer {
         matches!(self.key, Key::Stage { .. })
     }
 
+    /// Whether calls of `tool` need the person's yes on this stage (CONFIRM_TOOLS).
+    pub fn wants(&self, tool: &str) -> bool {
+        self.tools.iter().any(|t| t == tool)
+    }
+
     /// Where a call of `tool` by `principal` with `arguments` stands.
     pub async fn check(
         &self,
@@ -110,7 +115,7 @@ impl Confirmer {
         arguments: &JsonObject,
         store: &dyn IdempotencyStore,
     ) -> Check {
-        if !self.tools.iter().any(|t| t == tool) {
+        if !self.wants(tool) {
             return Check::NotNeeded;
         }
         if !asking.can_ask {

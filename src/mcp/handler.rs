@@ -103,12 +103,11 @@ impl McpServer {
     /// Where a call of `tool` continues, for a client that takes tasks (2026-07-28 with the
     /// tasks extension declared on this request).
     fn follow_up(&self, tool: &str, context: &RequestContext<RoleServer>) -> Option<FollowUp> {
+        // The tool first: the client's capabilities are parsed from _meta each time they are read.
+        let follow_up = self.state.registry.tools().iter().find(|e| e.name == tool).and_then(|e| e.follow_up)?;
         let modern = context.protocol_version().is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
         let tasks = context.client_capabilities().is_some_and(|c| c.supports_tasks());
-        if !(modern && tasks) {
-            return None;
-        }
-        self.state.registry.tools().iter().find(|e| e.name == tool).and_then(|e| e.follow_up)
+        (modern && tasks).then_some(follow_up)
     }
 
     fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {
@@ -175,24 +174,28 @@ impl ServerHandler for McpServer {
 
     async fn call_tool(
         &self,
-        request: CallToolRequestParams,
+        mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let (caller, deadline, trace) = (self.caller(&context), self.deadline(&context), self.trace(&context));
         let mut span = request_span("tools/call", &trace);
+        let arguments = request.arguments.take().unwrap_or_default();
         let asking = Asking {
-            can_ask: can_ask(&context),
+            // Read from the request's _meta only for a tool that asks (it is parsed each time).
+            can_ask: self.state.confirmer.wants(&request.name) && can_ask(&context),
             request_state: request.request_state.as_deref(),
             responses: request.input_responses.as_ref(),
         };
-        let arguments = request.arguments.clone().unwrap_or_default();
         let ran = dispatch::run_tool(&self.state, &request.name, arguments, caller.clone(), deadline, &trace, asking);
-        // Boxed: a call's future (confirmation, tool, backend, audit) is deep for the compiler.
+        // Boxed, as every handler's work that reaches the backend or the store is: rmcp and tokio
+        // move the request's future by value (into its task, between its states), and the largest
+        // handler's future is every request's size. Inline, tasks::create (the idempotency store's
+        // DynamoDB calls) made each tools/call copy tens of KB (+100,000 instructions a call).
         match Box::pin(ran).await {
             Ok(Dispatched::Ask(question)) => Ok(question.into()),
             Ok(Dispatched::Done(result)) => {
                 if let (Ok(called), Some(follow_up)) = (&result, self.follow_up(&request.name, &context)) {
-                    match tasks::create(&self.state, follow_up, called, &caller).await {
+                    match Box::pin(tasks::create(&self.state, follow_up, called, &caller)).await {
                         Ok(Some(task)) => return Ok(task.into()),
                         Ok(None) => {}
                         Err(e) => tracing::error!(error = %e, "could not make a task; answering directly"),
@@ -249,7 +252,7 @@ impl ServerHandler for McpServer {
     ) -> Result<ReadResourceResponse, McpError> {
         let (caller, deadline, trace) = (self.caller(&context), self.deadline(&context), self.trace(&context));
         let mut span = request_span("resources/read", &trace);
-        let answer = resources::read(&self.state, &request.uri, caller, deadline, &trace).await;
+        let answer = Box::pin(resources::read(&self.state, &request.uri, caller, deadline, &trace)).await;
         if answer.is_err() {
             span.fail("jsonrpc_error");
         }
@@ -271,7 +274,7 @@ impl ServerHandler for McpServer {
         request: UpdateTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        tasks::acknowledge(&self.state, &request.task_id, &self.caller(&context)).await
+        Box::pin(tasks::acknowledge(&self.state, &request.task_id, &self.caller(&context))).await
     }
 
     async fn cancel_task(
@@ -279,7 +282,7 @@ impl ServerHandler for McpServer {
         request: CancelTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        tasks::acknowledge(&self.state, &request.task_id, &self.caller(&context)).await
+        Box::pin(tasks::acknowledge(&self.state, &request.task_id, &self.caller(&context))).await
     }
 
     async fn list_prompts(
