@@ -182,11 +182,12 @@ fn audited_question(state: &AppState, mut record: AuditRecord, mut span: Span, s
 /// The tool run's span (OpenTelemetry's GenAI convention: `execute_tool <name>`); a name this
 /// server does not know is not put in it.
 fn tool_span(run: &CallTrace, tool: Option<&str>) -> Span {
-    let name = tool.unwrap_or("-").to_owned();
+    // Nothing is allocated unless the span is recorded (no exporter: the common case).
+    let name = tool.unwrap_or("-");
     let mut span = Span::start(Kind::Internal, || format!("execute_tool {name}").into(), &run.span, false);
-    span.set("gen_ai.operation.name", "execute_tool");
     if span.is_recording() {
-        span.set("gen_ai.tool.name", name);
+        span.set("gen_ai.operation.name", "execute_tool");
+        span.set("gen_ai.tool.name", name.to_owned());
     }
     span
 }
