@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::common::served::serving_url;
+
 const BEARER: &str = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LWJlYXJlci10b2tlbi00Mg.sig-SECRET-BEARER";
 const API_KEY: &str = "da2-SECRETAPIKEY0123456789abcdef";
 const COOKIE: &str = "session=SECRET-COOKIE-VALUE";
@@ -60,11 +62,7 @@ fn credentials_free_text_and_contacts_never_reach_the_logs() {
     let started = Instant::now();
     let addr = loop {
         let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let url = text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find_map(|v| v["url"].as_str().map(str::to_owned));
-        if let Some(url) = url {
+        if let Some(url) = serving_url(text.lines()) {
             break url.trim_start_matches("http://").trim_end_matches("/mcp").to_owned();
         }
         assert!(started.elapsed() < Duration::from_secs(20), "server did not start: {text}");

@@ -20,6 +20,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
+use crate::common::served::serving_url;
+
 /// The real binary in `serve` mode on a loopback port, killed when dropped.
 struct Serve {
     child: Child,
@@ -57,13 +59,7 @@ impl Serve {
         }
         let started = Instant::now();
         loop {
-            let url = output
-                .lock()
-                .unwrap()
-                .iter()
-                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-                .find(|v| v["message"] == "serving MCP over HTTP")
-                .and_then(|v| v["url"].as_str().map(str::to_owned));
+            let url = serving_url(output.lock().unwrap().iter().map(String::as_str));
             if let Some(url) = url {
                 let addr = url.trim_start_matches("http://").trim_end_matches("/mcp").to_owned();
                 return Serve { child, addr, output };

@@ -9,7 +9,7 @@ use std::time::Duration;
 use platform_local::auth::{KID, Mode as PlatformMode, mint_token, now_seconds};
 use platform_local::defaults;
 use platform_local::discovery::DiscoverySchedule;
-use platform_local::testing::{TempPlatform, free_port, wait_for_listener};
+use platform_local::testing::TempPlatform;
 use serde_json::{Value, json};
 
 use crate::moto::Moto;
@@ -81,11 +81,9 @@ async fn secrets_manager_values_role_keys_and_bearer_tokens_never_reach_the_logs
     for (auth, secret_arn) in [("api_key", Some(&api_key_arn)), ("oidc", Some(&oidc_arn)), ("iam", None)] {
         let log_path = std::env::temp_dir().join(format!("b2b-mcp-secret-logs-{auth}-{}.txt", std::process::id()));
         let file = std::fs::File::create(&log_path).expect("log file");
-        let port = free_port().expect("a free port");
-        let addr = format!("127.0.0.1:{port}");
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_b2b-mcp"));
         command
-            .args(["serve", "--bind", &addr])
+            .args(["serve", "--bind", crate::common::served::ANY_LOOPBACK_PORT])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("STAGE", "logs")
@@ -116,9 +114,10 @@ async fn secrets_manager_values_role_keys_and_bearer_tokens_never_reach_the_logs
         }
         let mut child = command.spawn().expect("spawn serve");
         let exited = || child.try_wait().ok().flatten().map(|status| format!("serve exited ({status})"));
-        if let Err(e) = wait_for_listener(port, Duration::from_secs(30), exited).await {
-            panic!("serve did not start: {e}: {}", read(&log_path));
-        }
+        let url = match crate::common::served::logged_url(&log_path, Duration::from_secs(30), exited).await {
+            Ok(url) => url,
+            Err(e) => panic!("serve did not start: {e}: {}", read(&log_path)),
+        };
 
         // `serve` closes a kept-alive connection idle for SERVE_HEADER_TIMEOUT_MS (5 s), and the
         // rotation step below waits REFRESH_INTERVAL (also 5 s): a pooled connection would be
@@ -127,7 +126,7 @@ async fn secrets_manager_values_role_keys_and_bearer_tokens_never_reach_the_logs
         let http = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(1)).build().expect("client");
         let call = |token: String, id: u32, tool: &'static str, arguments: Value| {
             let http = http.clone();
-            let url = format!("http://{addr}/mcp");
+            let url = url.clone();
             async move {
                 let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
                     "params": {"name": tool, "arguments": arguments}});
