@@ -94,7 +94,7 @@ impl Catalog {
             return list.clone();
         }
         drop(built);
-        let tools = offered.iter().enumerate().filter(|(i, _)| mask & 1u64 << i != 0).map(|(_, e)| e.tool.clone());
+        let tools = offered.iter().enumerate().filter(|(i, _)| mask & 1u64 << i != 0).map(|(_, e)| e.tool().clone());
         let list = ListToolsResult::with_all_items(tools.collect())
             .with_ttl_ms(LIST_TTL_MS)
             .with_cache_scope(self.tools_scope);

@@ -69,7 +69,8 @@ pub async fn run_tool(
         }
         Lookup::Unknown => return Err(UnknownTool(truncate_for_message(name, 64))),
     };
-    let record = AuditRecord::new(&caller, &run, stage, name, entry.kind).with_arg_names(&arguments, &entry.known_args);
+    let record =
+        AuditRecord::new(&caller, &run, stage, name, entry.kind).with_arg_names(&arguments, entry.known_args());
     let span = tool_span(&run, Some(entry.name));
     // The caller's grant (write, tool scopes, anonymous reads), before anything is validated or
     // sent; a tool the caller may not call is one tools/list did not show it.

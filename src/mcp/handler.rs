@@ -169,7 +169,7 @@ impl ServerHandler for McpServer {
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.state.registry.tools().iter().find(|e| e.name == name).map(|e| e.tool.clone())
+        self.state.registry.tools().iter().find(|e| e.name == name).map(|e| e.tool().clone())
     }
 
     async fn call_tool(

@@ -1,11 +1,14 @@
 //! The one list of tools, and which of them this deployment offers. Each tool's MCP description
-//! (schemas, hints) is built here once, from its `ToolDef`; tools themselves know no MCP types.
+//! (schemas, hints) is built here once, from its `ToolDef`, when first needed (a `tools/list`, or
+//! a call to that tool): generating the ten tools' schemas was half of what the process did
+//! beyond the floor before its first answer (benches/cold_start), and a cold `tools/call` needs
+//! only its own tool's. Tools themselves know no MCP types.
 //! Mutations that the stage does not allow, and tools it switches off, are never listed; a call
 //! to one anyway is answered with a clear refusal and never reaches the backend.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::Value;
@@ -68,52 +71,53 @@ pub struct Called {
 type Invoke = for<'a> fn(&'a ToolContext, JsonObject) -> BoxFuture<'a, Result<Called, ToolError>>;
 type Plan = for<'a> fn(&'a ToolContext, JsonObject) -> BoxFuture<'a, Result<String, ToolError>>;
 
-/// One registered tool: its MCP description, built once, and its entry point.
+/// One registered tool: its MCP description, built once when first asked for, and its entry point.
 pub struct ToolEntry {
     pub name: &'static str,
     pub kind: ToolKind,
     /// Acts on records the caller owns (so an anonymous caller can never use it).
     pub needs_owner: bool,
-    /// The argument names the tool's input schema declares.
-    pub known_args: Vec<String>,
-    pub tool: Tool,
     /// Where the call's later state is read (MCP Tasks), if it goes on after answering.
     pub follow_up: Option<FollowUp>,
+    describe: fn() -> Described,
+    described: OnceLock<Described>,
     invoke: Invoke,
     plan: Plan,
 }
 
+/// A tool's MCP description and what is read from it on every call.
+struct Described {
+    tool: Tool,
+    /// The argument names the input schema declares.
+    known_args: Vec<String>,
+}
+
 impl ToolEntry {
     pub fn of<T: ToolDef>() -> ToolEntry {
-        let annotations = match T::KIND {
-            ToolKind::Read => ToolAnnotations::with_title(T::TITLE).read_only(true).open_world(false),
-            ToolKind::Mutation => ToolAnnotations::with_title(T::TITLE)
-                .read_only(false)
-                .destructive(false)
-                .idempotent(T::IDEMPOTENT)
-                .open_world(false),
-        };
-        let tool = Tool::new(T::NAME, T::DESCRIPTION, Arc::new(schema::input::<T::Params>()))
-            .with_title(T::TITLE)
-            .with_raw_output_schema(Arc::new(schema::output::<T::Output>()))
-            .with_annotations(annotations);
-        let known_args = tool
-            .input_schema
-            .get("properties")
-            .and_then(|p| p.as_object())
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default();
-        let needs_owner = T::NEEDS_OWNER || T::KIND == ToolKind::Mutation;
         ToolEntry {
             name: T::NAME,
             kind: T::KIND,
-            needs_owner,
-            known_args,
-            tool,
+            needs_owner: T::NEEDS_OWNER || T::KIND == ToolKind::Mutation,
             follow_up: T::FOLLOW_UP,
+            describe: describe::<T>,
+            described: OnceLock::new(),
             invoke: invoke::<T>,
             plan: plan::<T>,
         }
+    }
+
+    fn described(&self) -> &Described {
+        self.described.get_or_init(self.describe)
+    }
+
+    /// The tool as `tools/list` shows it: schemas and hints.
+    pub fn tool(&self) -> &Tool {
+        &self.described().tool
+    }
+
+    /// The argument names the tool's input schema declares.
+    pub fn known_args(&self) -> &[String] {
+        &self.described().known_args
     }
 
     pub fn invoke<'a>(&self, ctx: &'a ToolContext, args: JsonObject) -> BoxFuture<'a, Result<Called, ToolError>> {
@@ -124,6 +128,28 @@ impl ToolEntry {
     pub fn plan<'a>(&self, ctx: &'a ToolContext, args: JsonObject) -> BoxFuture<'a, Result<String, ToolError>> {
         (self.plan)(ctx, args)
     }
+}
+
+fn describe<T: ToolDef>() -> Described {
+    let annotations = match T::KIND {
+        ToolKind::Read => ToolAnnotations::with_title(T::TITLE).read_only(true).open_world(false),
+        ToolKind::Mutation => ToolAnnotations::with_title(T::TITLE)
+            .read_only(false)
+            .destructive(false)
+            .idempotent(T::IDEMPOTENT)
+            .open_world(false),
+    };
+    let tool = Tool::new(T::NAME, T::DESCRIPTION, Arc::new(schema::input::<T::Params>()))
+        .with_title(T::TITLE)
+        .with_raw_output_schema(Arc::new(schema::output::<T::Output>()))
+        .with_annotations(annotations);
+    let known_args = tool
+        .input_schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    Described { tool, known_args }
 }
 
 fn params<T: ToolDef>(args: JsonObject) -> Result<T::Params, ToolError> {

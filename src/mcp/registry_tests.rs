@@ -57,7 +57,7 @@ fn disabled_tools_are_withheld_with_their_own_message() {
 #[test]
 fn every_tool_declares_schemas_and_hints() {
     for entry in all_tools() {
-        let t = &entry.tool;
+        let t = entry.tool();
         assert!(t.output_schema.is_some(), "{} has no outputSchema", entry.name);
         let hints = t.annotations.as_ref().expect("annotations");
         assert_eq!(hints.read_only_hint, Some(entry.kind == ToolKind::Read), "{}", entry.name);

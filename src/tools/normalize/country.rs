@@ -22,19 +22,23 @@ pub(crate) fn country_code(input: &str) -> Result<&'static str, NormalizeError> 
 /// English short name for an alpha-2 code (any case), for rendering text:
 /// `"DE"` gives `Some("Germany")`.
 pub(crate) fn country_name(alpha2: &str) -> Option<&'static str> {
-    let code = lower_array::<2>(alpha2.trim_matches(is_space))?;
-    INDEX.alpha2.get(&code).map(|&(_, name)| name)
+    by_alpha2(alpha2.trim_matches(is_space)).map(|&(_, _, name)| name)
 }
 
 fn lookup_country(input: &str) -> Option<&'static str> {
     let key = name_key(input)?;
-    let index = &*INDEX;
     let by_code = match key.len() {
-        2 => lower_array::<2>(&key).and_then(|code| index.alpha2.get(&code)).map(|&(alpha2, _)| alpha2),
-        3 => lower_array::<3>(&key).and_then(|code| index.alpha3.get(&code)).copied(),
+        2 => by_alpha2(&key).map(|&(alpha2, _, _)| alpha2),
+        3 => COUNTRIES.iter().find(|(_, alpha3, _)| alpha3.eq_ignore_ascii_case(&key)).map(|&(alpha2, _, _)| alpha2),
         _ => None,
     };
-    by_code.or_else(|| index.names.get(&key).copied())
+    by_code.or_else(|| NAMES.get(&key).copied())
+}
+
+/// A code is found by reading the table (249 short rows, a few thousand instructions): no index
+/// to build on a cold start's first call, which usually names a code.
+fn by_alpha2(code: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    COUNTRIES.iter().find(|(alpha2, _, _)| alpha2.eq_ignore_ascii_case(code))
 }
 
 /// No table key comes close to this; longer input cannot match, so we stop
@@ -86,50 +90,20 @@ fn fold_diacritic(c: char) -> char {
     }
 }
 
-/// Exactly `N` ASCII bytes, lower-cased; `None` for any other length or for
-/// non-ASCII (so a two-byte "ж" is never mistaken for a two-letter code).
-fn lower_array<const N: usize>(s: &str) -> Option<[u8; N]> {
-    if !s.is_ascii() {
-        return None;
-    }
-    let mut out: [u8; N] = s.as_bytes().try_into().ok()?;
-    out.make_ascii_lowercase();
-    Some(out)
-}
-
-struct CountryIndex {
-    /// lower-case alpha-2 -> (canonical alpha-2, English short name)
-    alpha2: HashMap<[u8; 2], (&'static str, &'static str)>,
-    /// lower-case alpha-3 -> canonical alpha-2
-    alpha3: HashMap<[u8; 3], &'static str>,
-    /// name_key of a short name or alias -> canonical alpha-2
-    names: HashMap<String, &'static str>,
-}
-
-static INDEX: LazyLock<CountryIndex> = LazyLock::new(|| {
-    let mut index = CountryIndex {
-        alpha2: HashMap::with_capacity(COUNTRIES.len()),
-        alpha3: HashMap::with_capacity(COUNTRIES.len()),
-        names: HashMap::with_capacity(COUNTRIES.len() + ALIASES.len()),
-    };
-    for &(alpha2, alpha3, name) in COUNTRIES {
-        if let Some(code) = lower_array::<2>(alpha2) {
-            index.alpha2.insert(code, (alpha2, name));
-        }
-        if let Some(code) = lower_array::<3>(alpha3) {
-            index.alpha3.insert(code, alpha2);
-        }
+/// name_key of a short name or alias -> canonical alpha-2, built on the first lookup by name.
+static NAMES: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
+    let mut names = HashMap::with_capacity(COUNTRIES.len() + ALIASES.len());
+    for &(alpha2, _, name) in COUNTRIES {
         if let Some(key) = name_key(name) {
-            index.names.insert(key, alpha2);
+            names.insert(key, alpha2);
         }
     }
     // Aliases must resolve to the &'static alpha-2 from COUNTRIES, and an
     // official name always wins over an alias (the tests check none clash).
     for &(alias, alpha2) in ALIASES {
-        let canonical = lower_array::<2>(alpha2).and_then(|c| index.alpha2.get(&c).map(|e| e.0));
-        if let (Some(key), Some(canonical)) = (name_key(alias), canonical) {
-            index.names.entry(key).or_insert(canonical);
+        if let (Some(key), Some(&(canonical, _, _))) = (name_key(alias), by_alpha2(alpha2)) {
+            names.entry(key).or_insert(canonical);
         }
     }
-    index
+    names
 });
