@@ -36,7 +36,10 @@ pub enum OutboundError {
 /// The system's roots, read and parsed once per process (the first client built pays): the
 /// certificates rustls accepts.
 static SYSTEM_ROOTS: LazyLock<RootCertStore> = LazyLock::new(|| {
-    let found = rustls_native_certs::load_native_certs();
+    let found = match roots_source(openssl_probe::has_ssl_cert_env_vars(), openssl_probe::probe().cert_file) {
+        RootsSource::Bundle(file) => rustls_native_certs::load_certs_from_paths(Some(&file), None),
+        RootsSource::Native => rustls_native_certs::load_native_certs(),
+    };
     let mut store = RootCertStore::empty();
     for cert in found.certs {
         // One the store cannot use is left out, not fatal: the others still serve.
@@ -47,6 +50,32 @@ static SYSTEM_ROOTS: LazyLock<RootCertStore> = LazyLock::new(|| {
     }
     store
 });
+
+/// Where the system's roots are read from.
+#[derive(Debug, PartialEq, Eq)]
+enum RootsSource {
+    /// The distribution's bundle file alone.
+    Bundle(std::path::PathBuf),
+    /// rustls-native-certs' own choice: `SSL_CERT_FILE` and `SSL_CERT_DIR` when set, else every
+    /// bundle file and certificate directory it finds.
+    Native,
+}
+
+/// The bundle file alone when the system has one (Debian's `ca-certificates.crt`, Amazon Linux's
+/// `tls-ca-bundle.pem`): it is generated from the same trust store as the certificate directory
+/// beside it, and it is what curl and the AWS CLI read. rustls-native-certs also reads that
+/// directory, file by file, which parsed every root a second time (Amazon Linux's directory holds
+/// a second, larger bundle) and made the roots most of the CPU a process spent before its first
+/// answer (docs/benchmarks.md). On a Debian machine the directory held one certificate the
+/// bundle did not: `ssl-cert-snakeoil.pem`, the machine's own self-signed server certificate,
+/// which no client should trust. `SSL_CERT_FILE`/`SSL_CERT_DIR`, when set, are read as
+/// rustls-native-certs reads them; a system without a bundle file falls back to its directory.
+fn roots_source(ssl_cert_env_set: bool, bundle: Option<std::path::PathBuf>) -> RootsSource {
+    match bundle {
+        Some(file) if !ssl_cert_env_set => RootsSource::Bundle(file),
+        _ => RootsSource::Native,
+    }
+}
 
 /// How long the AWS SDK's connections may take to open. Each SDK client's attempt timeout
 /// (secrets, dynamo: 1 s) bounds the whole attempt on top of this.
@@ -198,5 +227,13 @@ mod tests {
             assert!(error.starts_with("LOCAL_CA_FILE ") && error.contains(&file.display().to_string()), "{error}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_bundle_alone_unless_the_environment_names_the_roots() {
+        let bundle = std::path::PathBuf::from("/etc/ssl/certs/ca-certificates.crt");
+        assert_eq!(roots_source(false, Some(bundle.clone())), RootsSource::Bundle(bundle.clone()));
+        assert_eq!(roots_source(true, Some(bundle)), RootsSource::Native, "SSL_CERT_FILE/SSL_CERT_DIR win");
+        assert_eq!(roots_source(false, None), RootsSource::Native, "no bundle: the directory");
     }
 }
