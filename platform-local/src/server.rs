@@ -56,6 +56,8 @@ pub struct Running {
     pub db: db::Db,
     /// The certificate files when it serves HTTPS.
     pub tls: Option<TlsFiles>,
+    /// TLS handshakes completed so far (HTTPS only): how many connections clients opened.
+    pub handshakes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Running {
@@ -95,9 +97,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let acceptor = settings.tls.as_ref().map(TlsFiles::acceptor).transpose()?;
     let listener = tokio::net::TcpListener::bind(settings.bind).await?;
     let addr = listener.local_addr()?;
+    let handshakes = Arc::new(std::sync::atomic::AtomicU64::new(0));
     match acceptor {
         Some(acceptor) => {
-            tokio::spawn(tls::serve::https(listener, app, acceptor, tls::HANDSHAKE_TIMEOUT));
+            tokio::spawn(tls::serve::https(listener, app, acceptor, tls::HANDSHAKE_TIMEOUT, handshakes.clone()));
         }
         None => {
             tokio::spawn(async move {
@@ -107,7 +110,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             });
         }
     }
-    Ok(Running { addr, faults, db, tls: settings.tls })
+    Ok(Running { addr, faults, db, tls: settings.tls, handshakes })
 }
 
 /// The identity provider's client-credentials grant, so the OIDC mode can be exercised end to

@@ -132,6 +132,12 @@ impl TempPlatform {
         self.running.tls.as_ref()
     }
 
+    /// TLS handshakes the platform has completed (0 over plain HTTP): the connections its
+    /// clients opened.
+    pub fn tls_handshakes(&self) -> u64 {
+        self.running.handshakes.load(Ordering::Relaxed)
+    }
+
     pub fn db_path(&self) -> &Path {
         &self.db_path
     }

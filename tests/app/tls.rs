@@ -83,3 +83,48 @@ fn a_local_ca_is_refused_in_staging_and_prod_and_a_file_without_certificates_sto
     assert!(out.contains("LOCAL_CA_FILE") && out.contains("missing.pem"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A Lambda function's first call comes while its init's warm-up is still connecting (the event
+/// is waiting when init ends): the call waits for that connection instead of opening a second
+/// one beside it. One TLS handshake reaches the platform, not two.
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_during_the_warm_up_uses_the_warm_up_connection() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use b2b_mcp::backend::GraphqlBackend;
+    use b2b_mcp::backend::appsync::{AppSyncBackend, http_client};
+    use b2b_mcp::backend::auth::Authenticator;
+    use b2b_mcp::outbound::Outbound;
+    use platform_local::defaults;
+
+    let platform = TempPlatform::start_tls(&[PlatformMode::Iam]).await.expect("platform over HTTPS");
+    let outbound = Outbound::new(platform.ca_file().as_deref()).expect("the platform's CA");
+    let url = reqwest::Url::parse(&platform.graphql_url()).expect("url");
+    let auth = Authenticator::Iam {
+        region: defaults::REGION.into(),
+        provider: SharedCredentialsProvider::new(Credentials::new(
+            defaults::ACCESS_KEY_ID,
+            defaults::SECRET_ACCESS_KEY,
+            None,
+            None,
+            "test",
+        )),
+        cached: Default::default(),
+    };
+    let http = http_client(&url, &outbound).expect("client");
+    let backend = Arc::new(AppSyncBackend::new(http, url, auth, Duration::from_secs(5)));
+    let warming = tokio::spawn({
+        let backend = backend.clone();
+        async move { backend.warm().await }
+    });
+    // As the Lambda runtime's request for the next event does, give the warm-up its first turn.
+    tokio::task::yield_now().await;
+    let client = crate::common::client_over(backend, b2b_mcp::Mode::Serve, &[]);
+    let result = client.call("search_companies", json!({"country": "DE", "limit": 3})).await;
+    assert_eq!(result["isError"], false, "{result}");
+    warming.await.expect("the warm-up ends");
+    assert_eq!(platform.tls_handshakes(), 1, "the call opened a connection of its own beside the warm-up's");
+}

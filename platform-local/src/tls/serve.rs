@@ -3,6 +3,8 @@
 //! neither a silent client nor a slow one holds a task for ever. The plain-HTTP platform uses
 //! `axum::serve`; this is the same app behind TLS.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -12,8 +14,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-/// Serve `app` over TLS on `listener` until the task is aborted.
-pub(crate) async fn https(listener: TcpListener, app: Router, acceptor: TlsAcceptor, handshake_timeout: Duration) {
+/// Serve `app` over TLS on `listener` until the task is aborted, counting completed handshakes.
+pub(crate) async fn https(
+    listener: TcpListener,
+    app: Router,
+    acceptor: TlsAcceptor,
+    handshake_timeout: Duration,
+    handshakes: Arc<AtomicU64>,
+) {
     let mut http1 = hyper::server::conn::http1::Builder::new();
     http1.timer(TokioTimer::new());
     loop {
@@ -29,9 +37,10 @@ pub(crate) async fn https(listener: TcpListener, app: Router, acceptor: TlsAccep
                 continue;
             }
         };
-        let (acceptor, app, http1) = (acceptor.clone(), app.clone(), http1.clone());
+        let (acceptor, app, http1, handshakes) = (acceptor.clone(), app.clone(), http1.clone(), handshakes.clone());
         tokio::spawn(async move {
             let Some(tls) = handshake(&acceptor, tcp, handshake_timeout).await else { return };
+            handshakes.fetch_add(1, Ordering::Relaxed);
             let connection = http1.serve_connection(TokioIo::new(tls), TowerToHyperService::new(app));
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "HTTPS connection ended with an error");
