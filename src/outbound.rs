@@ -36,8 +36,15 @@ pub enum OutboundError {
 /// The system's roots, read and parsed once per process (the first client built pays): the
 /// certificates rustls accepts.
 static SYSTEM_ROOTS: LazyLock<RootCertStore> = LazyLock::new(|| {
-    let found = match roots_source(openssl_probe::has_ssl_cert_env_vars(), openssl_probe::probe().cert_file) {
-        RootsSource::Bundle(file) => rustls_native_certs::load_certs_from_paths(Some(&file), None),
+    // Set at all, as rustls-native-certs reads them (openssl-probe's own check also wants the
+    // path to exist: a mistyped SSL_CERT_FILE would then trust the whole bundle instead of failing).
+    let named = ["SSL_CERT_FILE", "SSL_CERT_DIR"].iter().any(|v| std::env::var_os(v).is_some());
+    let found = match roots_source(named, openssl_probe::probe().cert_file) {
+        RootsSource::Bundle(file) => match rustls_native_certs::load_certs_from_paths(Some(&file), None) {
+            // An unreadable or empty bundle: what the system has besides it.
+            found if found.certs.is_empty() => rustls_native_certs::load_native_certs(),
+            found => found,
+        },
         RootsSource::Native => rustls_native_certs::load_native_certs(),
     };
     let mut store = RootCertStore::empty();
@@ -69,7 +76,9 @@ enum RootsSource {
 /// answer (docs/benchmarks.md). On a Debian machine the directory held one certificate the
 /// bundle did not: `ssl-cert-snakeoil.pem`, the machine's own self-signed server certificate,
 /// which no client should trust. `SSL_CERT_FILE`/`SSL_CERT_DIR`, when set, are read as
-/// rustls-native-certs reads them; a system without a bundle file falls back to its directory.
+/// rustls-native-certs reads them; a system without a bundle file, or whose bundle gives no
+/// certificate, falls back to its directory. A CA copied into the directory without
+/// `update-ca-certificates` (or `update-ca-trust`) is not in the bundle, and not trusted.
 fn roots_source(ssl_cert_env_set: bool, bundle: Option<std::path::PathBuf>) -> RootsSource {
     match bundle {
         Some(file) if !ssl_cert_env_set => RootsSource::Bundle(file),

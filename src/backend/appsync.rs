@@ -37,10 +37,16 @@ pub struct AppSyncBackend {
     /// Held while [`GraphqlBackend::warm`] runs. A call that comes meanwhile (a Lambda function's
     /// first: its event is waiting when init ends) waits for the warm-up's connection instead of
     /// opening a second one beside it: a second TLS handshake was 15% of the instructions a cold
-    /// start spent to its first answer (benches/cold_start, callgrind). The warm-up is bounded by
-    /// the attempt timeout, so the wait is too.
+    /// start spent to its first answer (benches/cold_start, callgrind). It waits [`WARM_WAIT`]
+    /// at most: a warm-up held up by a slow AppSync or Secrets Manager does not hold the call.
     warming: tokio::sync::Mutex<()>,
+    /// Set once the warm-up has ended: later calls skip the lock.
+    warmed: std::sync::atomic::AtomicBool,
 }
+
+/// The longest a call waits for the warm-up in flight before it connects on its own: a TLS
+/// handshake to AppSync takes a few milliseconds in-region, a warm-up longer than this is stuck.
+const WARM_WAIT: Duration = Duration::from_secs(1);
 
 #[derive(Deserialize)]
 struct GraphqlAnswer {
@@ -61,7 +67,14 @@ impl AppSyncBackend {
     /// `http` should come from [`http_client`] (no redirects, https only): the policy is the
     /// client's, so a client built elsewhere keeps its own.
     pub fn new(http: reqwest::Client, url: reqwest::Url, auth: Authenticator, attempt_timeout: Duration) -> Self {
-        AppSyncBackend { http, url, auth, attempt_timeout, warming: tokio::sync::Mutex::new(()) }
+        AppSyncBackend {
+            http,
+            url,
+            auth,
+            attempt_timeout,
+            warming: tokio::sync::Mutex::new(()),
+            warmed: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     async fn attempt(
@@ -307,10 +320,20 @@ pub(crate) fn secret_region(arn: &str) -> Option<String> {
     (!region.is_empty()).then(|| region.to_owned())
 }
 
+/// Marks the warm-up ended when dropped: when it returns, fails, panics or is cancelled.
+struct WarmEnded<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for WarmEnded<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
 #[async_trait]
 impl GraphqlBackend for AppSyncBackend {
     async fn warm(&self) {
         let _warming = self.warming.lock().await;
+        let _ended = WarmEnded(&self.warmed);
         let started = std::time::Instant::now();
         // Credentials (or the secret, or a token) and a pooled TLS connection, side by side.
         // The connection is opened with OPTIONS (a CORS preflight: no operation, nothing run, no
@@ -336,7 +359,9 @@ impl GraphqlBackend for AppSyncBackend {
         let body = bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| BackendError::Malformed(e.to_string()))?);
         let (mut refreshed, mut retried) = (false, false);
         let mut rejected = None;
-        drop(self.warming.lock().await);
+        if !self.warmed.load(std::sync::atomic::Ordering::Acquire) {
+            let _ = tokio::time::timeout(WARM_WAIT, self.warming.lock()).await;
+        }
         loop {
             let signed = self.auth.headers(&self.url, &body, rejected.take(), self.attempt_timeout).await?;
             match self.attempt(operation, &body, signed.headers).await {

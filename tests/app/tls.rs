@@ -103,7 +103,7 @@ async fn a_call_during_the_warm_up_uses_the_warm_up_connection() {
     let platform = TempPlatform::start_tls(&[PlatformMode::Iam]).await.expect("platform over HTTPS");
     let outbound = Outbound::new(platform.ca_file().as_deref()).expect("the platform's CA");
     let url = reqwest::Url::parse(&platform.graphql_url()).expect("url");
-    let auth = Authenticator::Iam {
+    let auth = || Authenticator::Iam {
         region: defaults::REGION.into(),
         provider: SharedCredentialsProvider::new(Credentials::new(
             defaults::ACCESS_KEY_ID,
@@ -115,7 +115,13 @@ async fn a_call_during_the_warm_up_uses_the_warm_up_connection() {
         cached: Default::default(),
     };
     let http = http_client(&url, &outbound).expect("client");
-    let backend = Arc::new(AppSyncBackend::new(http, url, auth, Duration::from_secs(5)));
+    // The warm-up alone opens a connection (else one handshake below would prove nothing); a
+    // client of its own, so the backend below starts with an empty pool.
+    let own = http_client(&url, &outbound).expect("client");
+    let alone = AppSyncBackend::new(own, url.clone(), auth(), Duration::from_secs(5));
+    alone.warm().await;
+    assert_eq!(platform.tls_handshakes(), 1, "the warm-up opens a connection");
+    let backend = Arc::new(AppSyncBackend::new(http, url, auth(), Duration::from_secs(5)));
     let warming = tokio::spawn({
         let backend = backend.clone();
         async move { backend.warm().await }
@@ -126,5 +132,17 @@ async fn a_call_during_the_warm_up_uses_the_warm_up_connection() {
     let result = client.call("search_companies", json!({"country": "DE", "limit": 3})).await;
     assert_eq!(result["isError"], false, "{result}");
     warming.await.expect("the warm-up ends");
-    assert_eq!(platform.tls_handshakes(), 1, "the call opened a connection of its own beside the warm-up's");
+    assert_eq!(platform.tls_handshakes(), 2, "the call opened a connection of its own beside the warm-up's");
+}
+
+/// `SSL_CERT_FILE` naming a file that is not there trusts nothing, as rustls-native-certs reads
+/// it, not the system bundle instead: a mistyped path fails closed, and the log says so.
+#[tokio::test]
+async fn a_named_roots_file_that_is_missing_trusts_nothing() {
+    let platform = TempPlatform::start(&[PlatformMode::Iam]).await.expect("platform");
+    let warning = "no system trust roots found";
+    let named = Served::start(&platform, "roots-user", &[("SSL_CERT_FILE", "/nonexistent/roots.pem")]).await;
+    assert!(named.log().contains(warning), "{}", named.log());
+    let unnamed = Served::start(&platform, "roots-user", &[]).await;
+    assert!(!unnamed.log().contains(warning), "{}", unnamed.log());
 }
