@@ -38,7 +38,7 @@ pub enum OutboundError {
 static SYSTEM_ROOTS: LazyLock<RootCertStore> = LazyLock::new(|| {
     // Set at all, as rustls-native-certs reads them (openssl-probe's own check also wants the
     // path to exist: a mistyped SSL_CERT_FILE would then trust the whole bundle instead of failing).
-    let named = ["SSL_CERT_FILE", "SSL_CERT_DIR"].iter().any(|v| std::env::var_os(v).is_some());
+    let named = std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some();
     let found = match roots_source(named, openssl_probe::probe().cert_file) {
         RootsSource::Bundle(file) => match rustls_native_certs::load_certs_from_paths(Some(&file), None) {
             // An unreadable or empty bundle: what the system has besides it.
