@@ -268,7 +268,12 @@ async fn once(path: &Path, binary: Binary, share: &Share, env: &[(&'static str, 
         log.tail(30)
     );
     for (_, body) in &run.answers {
-        check(binary, &serde_json::from_str(body).expect("the function's answer is JSON"));
+        let answer: Value = serde_json::from_str(body).expect("the function's answer is JSON");
+        // A wrong answer (an error result) is the function's own fault: show what it logged.
+        if let Err(panic) = std::panic::catch_unwind(|| check(binary, &answer)) {
+            eprintln!("{}: a wrong answer; the function's last output:\n{}", path.display(), log.tail(30));
+            std::panic::resume_unwind(panic);
+        }
     }
     let answered = run.answers[0].0;
     let mut warm: Vec<Duration> = (1..=WARM_CALLS).map(|i| run.answers[i].0 - run.polls[i]).collect();
