@@ -164,8 +164,8 @@ logs: $(VENV_STAMP) ## follow a stage's function logs (sam logs --tail): STAGE=d
 # Results in bench-results/: the MCP layer in-process, end to end on loopback next to the
 # platform alone, load with faults against the real binary, cold start, the state table, and the
 # MCP layer's throughput against the official TypeScript SDK's.
-# FEATURES=alloc-system|alloc-mimalloc builds the server with another allocator than the default
-# jemalloc (FEATURES=alloc-jemalloc names the default), and
+# FEATURES=alloc-system|alloc-jemalloc|alloc-mimalloc builds the server with that one allocator
+# wherever it runs, instead of the default (glibc's malloc on Lambda, jemalloc elsewhere), and
 # BENCH_RESULTS=dir writes the tables elsewhere (make bench-allocators does both).
 BENCH_RESULTS ?= bench-results
 FEATURES ?=

@@ -2,7 +2,7 @@
 # `make bench-cold-start`: cold start measured on the release profile's binaries (the Lambda
 # artifact's). `cargo bench` builds into the same target directory with its own profile, so the
 # release binaries are copied aside first and the bench is pointed at the copies.
-# Environment: BENCH_RESULTS (where the tables go), FEATURES (the allocator instead of the default jemalloc: alloc-system, alloc-mimalloc), CARGO, and
+# Environment: BENCH_RESULTS (where the tables go), FEATURES (one allocator wherever the server runs, instead of the default glibc-on-Lambda, jemalloc-elsewhere: alloc-system, alloc-jemalloc, alloc-mimalloc), CARGO, and
 # TARGET_DIR (the Makefile passes its own; else scripts/target-dir.sh asks cargo).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,7 @@
 # (benches/throughput.rs), with the release profile's binary. `cargo bench` builds into the same
 # target directory with its own profile, so the release binary is copied aside first and the
 # bench is pointed at the copy. The Node peer comes from `make tools` (B2B_TOOLS_NODE).
-# Environment: BENCH_RESULTS (where the table goes), FEATURES (the allocator instead of the default jemalloc: alloc-system, alloc-mimalloc), CARGO,
+# Environment: BENCH_RESULTS (where the table goes), FEATURES (one allocator wherever the server runs, instead of the default glibc-on-Lambda, jemalloc-elsewhere: alloc-system, alloc-jemalloc, alloc-mimalloc), CARGO,
 # TARGET_DIR (the Makefile passes its own; else scripts/target-dir.sh asks cargo), and the
 # bench's ROUNDS, ROUND_SECONDS, WARMUP_SECONDS.
 set -euo pipefail

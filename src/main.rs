@@ -20,16 +20,37 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 #[cfg(any(
-    all(feature = "alloc-mimalloc", feature = "alloc-jemalloc"),
-    all(feature = "alloc-system", any(feature = "alloc-jemalloc", feature = "alloc-mimalloc"))
+    all(
+        feature = "alloc-by-place",
+        any(feature = "alloc-jemalloc", feature = "alloc-mimalloc", feature = "alloc-system")
+    ),
+    all(feature = "alloc-jemalloc", any(feature = "alloc-mimalloc", feature = "alloc-system")),
+    all(feature = "alloc-mimalloc", feature = "alloc-system")
 ))]
-compile_error!("choose one allocator feature (with --no-default-features for any but jemalloc)");
+compile_error!("choose one allocator feature (with --no-default-features for any but the default)");
+// glibc's malloc on Lambda, jemalloc in `serve` and `stdio`: allocator/src/lib.rs says why.
+#[cfg(feature = "alloc-by-place")]
+#[global_allocator]
+static ALLOCATOR: b2b_allocator::ByPlace = b2b_allocator::ByPlace;
 #[cfg(feature = "alloc-mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(feature = "alloc-jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// The allocator serving this process, for the start-up log line.
+fn allocator() -> &'static str {
+    #[cfg(feature = "alloc-by-place")]
+    let name = ALLOCATOR.chosen().name();
+    #[cfg(feature = "alloc-jemalloc")]
+    let name = "jemalloc";
+    #[cfg(feature = "alloc-mimalloc")]
+    let name = "mimalloc";
+    #[cfg(not(any(feature = "alloc-by-place", feature = "alloc-jemalloc", feature = "alloc-mimalloc")))]
+    let name = "glibc";
+    name
+}
 
 fn mode_from_args(args: &[String]) -> anyhow::Result<(Mode, Option<String>)> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
@@ -107,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
         tools = listed_tools(&state).len(),
         resources = resources::list().len() + resources::templates().len(),
         prompts = prompts::list().len(),
+        allocator = allocator(),
         "configuration"
     );
 

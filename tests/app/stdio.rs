@@ -64,4 +64,9 @@ async fn initialize_list_and_call_over_stdio() {
     assert_eq!(audit.len(), 1, "one audit record on stderr: {stderr}");
     assert_eq!(audit[0]["principal"], "local:desktop-user");
     assert_eq!(audit[0]["tool"], "search_companies");
+    // Outside Lambda the allocator is jemalloc (allocator/src/lib.rs).
+    if cfg!(feature = "alloc-by-place") {
+        let configuration = stderr.lines().find(|l| l.contains("\"configuration\"")).unwrap_or_default();
+        assert!(configuration.contains("\"allocator\":\"jemalloc\""), "{stderr}");
+    }
 }
