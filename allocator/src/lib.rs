@@ -17,8 +17,14 @@
 //! choose Lambda mode) takes glibc's malloc, anything else jemalloc. It never changes after
 //! that, so every block is freed by the allocator that gave it.
 //!
+//! `lambda_http::run` answers one invocation at a time per process, which is what the Lambda
+//! side of this reasoning assumes.
+//!
 //! What remains: jemalloc initialises itself when the binary loads (a library constructor),
-//! even in a Lambda process that never calls it.
+//! even in a Lambda process that never calls it. So this build recovers part of the difference,
+//! not all: CPU to the first answer x0.93 of the jemalloc-only build's (bench-results/
+//! cold-start.txt), where a build with glibc's malloc alone was x0.92 in its own run and
+//! 25.3 against 20.6 ms at 128 MB in the same rounds as this one.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -74,6 +80,7 @@ impl ByPlace {
 
 /// The first caller decides; a caller that lost a race takes the winner's choice.
 #[cold]
+#[allow(unsafe_code)]
 fn choose() -> Allocator {
     // SAFETY: `getenv` reads the environment without allocating (an allocation here would call
     // back into this allocator). The first allocation happens before `main` starts a thread, so
@@ -96,6 +103,7 @@ fn choose() -> Allocator {
 //
 // Not inlined: with LTO an inlined choice is copied into every allocation site of the binary
 // (+706,240 bytes measured); out of line it costs a call per allocation.
+#[allow(unsafe_code)]
 unsafe impl GlobalAlloc for ByPlace {
     #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
