@@ -33,10 +33,16 @@ LAMBDA_TARGET := aarch64-unknown-linux-gnu
 VENV_PATH = PATH="$(abspath $(VENV))/bin:$$PATH"
 add_lambda_target = @rustup target list --installed | grep -qx $(LAMBDA_TARGET) || rustup target add $(LAMBDA_TARGET)
 LAMBDA_ZIP = $(TARGET_DIR)/lambda/$(BIN)/bootstrap.zip
+# The Lambda artifact (a zip holding bootstrap, or the bootstrap itself) must not link jemalloc:
+# Cargo.toml's [package.metadata.lambda.build] leaves it out (docs/benchmarks.md: Cold start).
+no_jemalloc = python3 -c 'import sys, zipfile; path = sys.argv[1]; \
+	data = zipfile.ZipFile(path).read("bootstrap") if path.endswith(".zip") else open(path, "rb").read(); \
+	sys.exit(b"<jemalloc>" in data and path + ": links jemalloc; Cargo.toml [package.metadata.lambda.build] should leave it out")'
 
-build: $(VENV_STAMP) ## the Lambda artifact: arm64 release build, zipped (cargo lambda build); prints its size
+build: $(VENV_STAMP) ## the Lambda artifact: arm64 release build, zipped (cargo lambda build); checks it has no jemalloc, prints its size
 	$(add_lambda_target)
 	$(VENV_PATH) $(CARGO) lambda build --release --arm64 --locked --bin $(BIN) --output-format zip
+	@$(no_jemalloc) "$(LAMBDA_ZIP)"
 	@echo "Lambda zip: $(LAMBDA_ZIP) ($$(stat -c %s "$(LAMBDA_ZIP)") bytes)"
 
 build-debug: ## debug build of the server
@@ -154,6 +160,7 @@ deploy: $(VENV_STAMP) ## sam build, then sam deploy --config-env STAGE (STAGE=de
 	@$(VENV)/bin/python scripts/check-samconfig.py $(STAGE)
 	$(add_lambda_target)
 	$(SAM) build
+	@$(no_jemalloc) .aws-sam/build/McpFunction/bootstrap
 	$(SAM) deploy --config-env $(STAGE)
 
 logs: $(VENV_STAMP) ## follow a stage's function logs (sam logs --tail): STAGE=dev|staging|prod

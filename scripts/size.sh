@@ -38,7 +38,10 @@ export AR_aarch64_unknown_linux_gnu="$wrappers/zig-ar" RANLIB_aarch64_unknown_li
 # cargo-lambda's own flag for --arm64 (it prints it with -v).
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-cpu=neoverse-n1"
 
-bloat=($CARGO bloat --profile symbols --target "$TRIPLE" --locked --bin "$BIN")
+# The artifact's features (cargo lambda takes them from Cargo.toml; cargo-bloat runs plain cargo).
+flags=$(CARGO="$CARGO" scripts/lambda-features.sh)
+read -r -a features <<< "$flags"
+bloat=($CARGO bloat --profile symbols --target "$TRIPLE" --locked --bin "$BIN" "${features[@]}")
 mkdir -p "$out"
 "${bloat[@]}" --crates -n 40 >"$out/crates.txt"
 "${bloat[@]}" -n 60 >"$out/functions.txt"

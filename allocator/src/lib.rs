@@ -20,11 +20,11 @@
 //! `lambda_http::run` answers one invocation at a time per process, which is what the Lambda
 //! side of this reasoning assumes.
 //!
-//! What remains: jemalloc initialises itself when the binary loads (a library constructor),
-//! even in a Lambda process that never calls it. So this build recovers part of the difference,
-//! not all: CPU to the first answer x0.93 of the jemalloc-only build's (bench-results/
-//! cold-start.txt), where a build with glibc's malloc alone was x0.92 in its own run and
-//! 25.3 against 20.6 ms at 128 MB in the same rounds as this one.
+//! jemalloc linked in still initialises itself when the binary loads (a library constructor),
+//! even in a Lambda process that never calls it. So the Lambda artifact itself is built with
+//! glibc's malloc alone (`alloc-system`, from Cargo.toml's `[package.metadata.lambda.build]`,
+//! which `cargo lambda build` reads); this choice by place is for every other build that ends
+//! up on Lambda (a plain `cargo build` in a container image, say), and for `serve` and `stdio`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU8, Ordering};

@@ -14,8 +14,10 @@
 //!   hello-world (`examples/lambda_hello.rs`) for reference. Ratios are against the floor.
 //! - From the medians, the billed milliseconds and the cost per million calls ([`report`]).
 //!
-//! The binaries are the release profile's (the Lambda artifact's), copied to
-//! `COLD_START_BINARIES` by `make bench-cold-start`. Results: `bench-results/cold-start.txt`
+//! The binaries are the release profile's, `b2b-mcp` with the Lambda artifact's features (what
+//! `cargo lambda build` takes from Cargo.toml's `[package.metadata.lambda.build]`; the table's
+//! header says which, from `COLD_START_BUILT_AS`), copied to `COLD_START_BINARIES` by
+//! `make bench-cold-start`. Results: `bench-results/cold-start.txt`
 //! (or under `BENCH_RESULTS`).
 //!
 //! Optional rows, in the iam mode, in the same alternating rounds (the default table is
@@ -223,6 +225,20 @@ impl Drop for FunctionLog {
     }
 }
 
+/// A function's process and its cgroup: on drop (the run's end, or a panic in it) the process
+/// is killed and waited for, then its group removed.
+struct Running {
+    child: Child,
+    _group: share::Group,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// One process: spawned inside `share`, one cold and [`WARM_CALLS`] warm invocations.
 async fn once(path: &Path, binary: Binary, share: &Share, env: &[(&'static str, String)], event: &str) -> Sample {
     let rt = Runtime::start().await;
@@ -231,9 +247,9 @@ async fn once(path: &Path, binary: Binary, share: &Share, env: &[(&'static str, 
     // function what writing to CloudWatch's pipe would, and nothing reads it during the run.
     let log = FunctionLog::create();
     let memory = share.memory_mb.unwrap_or(1024).to_string();
+    let (mut command, group) = share.command(path);
     let started = Instant::now();
-    let mut child = share
-        .command(path)
+    let child = command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AWS_LAMBDA_RUNTIME_API", &rt.addr)
@@ -248,13 +264,13 @@ async fn once(path: &Path, binary: Binary, share: &Share, env: &[(&'static str, 
         .stderr(log.reopen().expect("the function's log file"))
         .spawn()
         .expect("spawn the function");
-    let pid = child.id();
+    let running = Running { child, _group: group };
+    let pid = running.child.id();
     let cold_done = rt.wait_answers(1, Duration::from_secs(60)).await;
     let peak_rss_kib = peak_rss_kib(pid);
     let cpu = cpu_used(pid);
     let warm_done = cold_done && rt.wait_answers(1 + WARM_CALLS, Duration::from_secs(60)).await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(running);
     let run = rt.take();
     if let Some(error) = run.error {
         panic!("{}: the function reported an error: {error}", path.display());

@@ -95,11 +95,12 @@ pub fn render(cells: &[Cell], runs: usize, sizes: &[(Binary, u64); 3], note: Opt
          # init: spawn to the first Runtime API poll; call: from there to the answer;\n\
          # warm: median of {} later invocations in the same process; CPU: CPU time of every\n\
          # thread from exec to the first answer (the cause of the wall time at a small share).\n\
-         # Release profile.\n\
+         # Release profile; b2b-mcp built with {}.\n\
          # floor: examples/lambda_floor.rs, the same authenticated HTTPS POST with the same stack.\n\
          # binaries: b2b-mcp {} bytes, lambda_floor {} bytes, lambda_hello {} bytes\n",
         super::share::period_us() / 1000,
         super::WARM_CALLS,
+        std::env::var("COLD_START_BUILT_AS").unwrap_or_else(|_| "the features it was built with".into()),
         size(Binary::Server),
         size(Binary::Floor),
         size(Binary::Hello),

@@ -19,9 +19,17 @@ use super::BackendError;
 use super::cache::{Cache, Versioned};
 
 /// One attempt (connect, TLS, answer) and the whole call with its retry. Secrets Manager answers
-/// in tens of milliseconds; these bound a hung connection well inside the request deadline.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
+/// in tens of milliseconds, but the first attempt of a cold start also carries the TLS handshake,
+/// and at a small memory size the function's own work is slow in wall time: 128 MB is 7% of a
+/// core, where each millisecond of CPU takes about 14. In the cold-start bench at 128 MB a 1 s
+/// attempt and a 2 s operation ran out while the process was still starting, twice in a few
+/// dozen runs, and the first call failed ("could not authenticate"); a second attempt then has
+/// to start the handshake again. These still end a hung connection well inside the request
+/// deadline (`REQUEST_DEADLINE_MS`: 20 s by default, 25 s in template.yaml). The connection's
+/// own bound, TCP and TLS, is the shared SDK HTTP client's (`outbound::SDK_CONNECT_TIMEOUT`,
+/// the same 3 s).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(6);
 const MAX_ATTEMPTS: u32 = 2;
 
 pub struct SecretSource {

@@ -168,9 +168,10 @@ async fn a_secrets_manager_that_never_answers_fails_within_its_operation_timeout
     );
 
     let started = Instant::now();
-    let result = within(Duration::from_secs(10), "the tool call", search(&client)).await;
-    // Operation timeout 2 s (secrets::OPERATION_TIMEOUT), far inside the 20 s request deadline.
-    assert!(started.elapsed() < Duration::from_secs(5), "answered after {:?}", started.elapsed());
+    let result = within(Duration::from_secs(15), "the tool call", search(&client)).await;
+    // The operation timeout (6 s), far inside the 20 s request deadline; not much more.
+    let bound = b2b_mcp::backend::secrets::OPERATION_TIMEOUT + Duration::from_secs(2);
+    assert!(started.elapsed() < bound, "answered after {:?}", started.elapsed());
     assert!(text_of(&result).contains("could not authenticate to the company platform"), "{result}");
     assert!(silent.accepted() >= 1, "Secrets Manager was reached");
     assert!(stub.seen().is_empty());

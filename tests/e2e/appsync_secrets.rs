@@ -223,7 +223,7 @@ async fn a_cached_secret_is_used_while_a_refetch_hangs() {
     let took = started.elapsed();
     assert!(!is_error(&result), "{result}");
     assert!(!refetching.is_finished(), "answered while the refetch was still hanging");
-    assert!(took < Duration::from_secs(1), "took {took:?}, the refetch hangs for up to 2 s");
+    assert!(took < Duration::from_secs(1), "took {took:?}, the refetch hangs for up to 6 s");
     assert_eq!(stub.seen().last().unwrap().headers["x-api-key"], "da2-cached");
 
     let refetched = within(Duration::from_secs(10), "the hanging refetch", refetching).await.unwrap();

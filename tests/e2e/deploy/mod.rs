@@ -147,19 +147,39 @@ fn samconfig_deploys_each_stage_as_its_own_stack() {
     }
 }
 
+/// Cargo.toml, as JSON.
+fn cargo_manifest() -> Value {
+    python_json("import json,sys,tomllib; json.dump(tomllib.load(open(sys.argv[1], 'rb')), sys.stdout)", "Cargo.toml")
+}
+
 /// `cargo lambda build` (what `make build` and SAM's `rust-cargolambda` run) fills in any of
 /// strip, lto, codegen-units and panic that `[profile.release]` leaves out, and its panic is
 /// `abort`. Under `abort` the Lambda artifact would lose what `dispatch.rs` relies on: a panicking
 /// tool call answered and audited while the instance stays up. So all four are stated here.
 #[test]
 fn the_lambda_artifact_keeps_panics_to_one_call() {
-    let manifest = python_json(
-        "import json,sys,tomllib; json.dump(tomllib.load(open(sys.argv[1], 'rb')), sys.stdout)",
-        "Cargo.toml",
-    );
+    let manifest = cargo_manifest();
     let release = &manifest["profile"]["release"];
     assert_eq!(release["panic"], "unwind", "{release}");
     for option in ["strip", "lto", "codegen-units"] {
         assert!(!release[option].is_null(), "[profile.release] must set {option}: {release}");
     }
+}
+
+/// The Lambda artifact is built without jemalloc: linked in, it initialises itself when the
+/// binary loads, used or not, and at a small CPU share that is most of what the first answer
+/// costs over the floor (docs/benchmarks.md). `cargo lambda build` (make build, SAM's
+/// `rust-cargolambda`) takes its features from `[package.metadata.lambda.build]`; `make build`
+/// also checks the built artifact for jemalloc's own strings.
+#[test]
+fn the_lambda_artifact_is_built_with_glibc_malloc_alone() {
+    let manifest = cargo_manifest();
+    let build = &manifest["package"]["metadata"]["lambda"]["build"];
+    assert_eq!(build["no_default_features"], true, "{build}");
+    assert_eq!(build["features"], serde_json::json!(["alloc-system"]), "{build}");
+    assert_eq!(
+        manifest["features"]["alloc-system"],
+        serde_json::json!([]),
+        "alloc-system must pull in no allocator crate"
+    );
 }
