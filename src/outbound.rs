@@ -87,8 +87,7 @@ fn roots_source(ssl_cert_env_set: bool, bundle: Option<std::path::PathBuf>) -> R
 }
 
 /// How long the AWS SDK's connections may take to open, TCP and the TLS handshake (reqwest's
-/// connect timeout covers both; it is the client's, so the SDK clients' own connect timeouts do
-/// not reach it). As long as Secrets Manager's attempt timeout, because at a small memory size a
+/// connect timeout covers both; it is the client's, so the SDK clients set none of their own). As long as Secrets Manager's attempt timeout, because at a small memory size a
 /// cold start's handshake is slow in wall time (`backend::secrets::ATTEMPT_TIMEOUT` says why);
 /// each SDK client's attempt timeout bounds the whole attempt on top of this (DynamoDB's: 1 s).
 const SDK_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -84,8 +84,9 @@ impl DynamoState {
         limits: RateLimits,
         retention: Duration,
     ) -> DynamoState {
+        // No connect timeout here: the shared SDK HTTP client has its own (reqwest's, TCP and
+        // TLS: `outbound::SDK_CONNECT_TIMEOUT`), which a client's setting would not reach.
         let timeouts = TimeoutConfig::builder()
-            .connect_timeout(ATTEMPT_TIMEOUT)
             .operation_attempt_timeout(ATTEMPT_TIMEOUT)
             .operation_timeout(OPERATION_TIMEOUT)
             .build();
